@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Union, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 from remap.arch.errors import SpecFormatError
 
@@ -121,10 +121,22 @@ class Flatten:
         return "Flatten"
 
 
-Layer = Union[Conv2D, MaxPool, AvgPool, Dense, Activation, Dropout, BatchNorm, GlobalAvgPool, Flatten]
+Layer = (
+    Conv2D | MaxPool | AvgPool | Dense | Activation | Dropout | BatchNorm | GlobalAvgPool | Flatten
+)
 LAYER_CLASSES: dict[str, type[Layer]] = {
     cls.type: cls
-    for cls in (Conv2D, MaxPool, AvgPool, Dense, Activation, Dropout, BatchNorm, GlobalAvgPool, Flatten)
+    for cls in (
+        Conv2D,
+        MaxPool,
+        AvgPool,
+        Dense,
+        Activation,
+        Dropout,
+        BatchNorm,
+        GlobalAvgPool,
+        Flatten,
+    )
 }
 LAYER_TYPES: tuple[str, ...] = tuple(LAYER_CLASSES)
 

@@ -69,7 +69,9 @@ def original_layer(data: Any, path: str) -> Layer:
     if kind == "Activation":
         fn = data.get("activation")
         if fn not in ("relu", "tanh", "sigmoid"):
-            raise SpecFormatError(f"{path}.activation", f"expected relu, tanh or sigmoid, got {fn!r}")
+            raise SpecFormatError(
+                f"{path}.activation", f"expected relu, tanh or sigmoid, got {fn!r}"
+            )
         return Activation(function=fn)
     if kind == "Dropout":
         rate = data.get("rate")
@@ -86,7 +88,9 @@ def parse_model_set(data: Any, source: str = "model set") -> ModelSet:
             raise SpecFormatError("", "expected an object with input_shape, num_classes, models")
         shape = data.get("input_shape")
         if not isinstance(shape, list) or len(shape) != 3:
-            raise SpecFormatError("input_shape", f"expected [channels, height, width], got {shape!r}")
+            raise SpecFormatError(
+                "input_shape", f"expected [channels, height, width], got {shape!r}"
+            )
         dims = tuple(_int(v, f"input_shape[{i}]") for i, v in enumerate(shape))
         num_classes = _int(data.get("num_classes"), "num_classes")
         classes = data.get("classes") or [str(i) for i in range(num_classes)]
@@ -105,13 +109,18 @@ def parse_model_set(data: Any, source: str = "model set") -> ModelSet:
             spec = ArchSpec(
                 (dims[0], dims[1], dims[2]),
                 num_classes,
-                tuple(original_layer(layer, f"models[{i}].layers[{j}]") for j, layer in enumerate(layers)),
+                tuple(
+                    original_layer(layer, f"models[{i}].layers[{j}]")
+                    for j, layer in enumerate(layers)
+                ),
             )
             extra = {k: v for k, v in model.items() if k not in ("id", "layers")}
             entries.append(ModelSetEntry(str(model.get("id", i)), spec, extra))
     except SpecFormatError as exc:
         raise SpecFormatError(f"{source}: {exc.path}" if exc.path else source, exc.reason) from None
-    return ModelSet((dims[0], dims[1], dims[2]), num_classes, tuple(str(c) for c in classes), tuple(entries))
+    return ModelSet(
+        (dims[0], dims[1], dims[2]), num_classes, tuple(str(c) for c in classes), tuple(entries)
+    )
 
 
 def load_model_set(path: str | Path) -> ModelSet:
@@ -124,5 +133,7 @@ def load_model_set(path: str | Path) -> ModelSet:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SpecFormatError(str(path), f"not valid JSON at line {exc.lineno}: {exc.msg}") from None
+        raise SpecFormatError(
+            str(path), f"not valid JSON at line {exc.lineno}: {exc.msg}"
+        ) from None
     return parse_model_set(data, str(path))

@@ -133,17 +133,25 @@ def infer_layer(index: int, layer: Layer, shape: TensorShape) -> LayerInfo:
     if isinstance(layer, Dense):
         n = shape.size
         return LayerInfo(
-            index, layer, shape, TensorShape((layer.units,)), n * layer.units + layer.units,
+            index,
+            layer,
+            shape,
+            TensorShape((layer.units,)),
+            n * layer.units + layer.units,
             2 * n * layer.units,
         )
     if isinstance(layer, (Activation, Dropout)):
-        return LayerInfo(index, layer, shape, shape, 0, shape.size if isinstance(layer, Activation) else 0)
+        return LayerInfo(
+            index, layer, shape, shape, 0, shape.size if isinstance(layer, Activation) else 0
+        )
     if isinstance(layer, BatchNorm):
         channels = shape.dims[0]
         return LayerInfo(index, layer, shape, shape, 2 * channels, 2 * shape.size)
     if isinstance(layer, GlobalAvgPool):
         if not shape.is_image:
-            raise ArchError(index, layer.describe(), f"needs an image input, got {shape.size} features")
+            raise ArchError(
+                index, layer.describe(), f"needs an image input, got {shape.size} features"
+            )
         return LayerInfo(index, layer, shape, TensorShape((shape.dims[0],)), 0, shape.size)
     if isinstance(layer, Flatten):
         return LayerInfo(index, layer, shape, TensorShape((shape.size,)), 0, 0)

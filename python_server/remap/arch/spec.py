@@ -71,11 +71,14 @@ class ArchSpec:
             or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape)
         ):
             raise SpecFormatError(
-                "input_shape", f"expected [channels, height, width] of positive integers, got {shape!r}"
+                "input_shape",
+                f"expected [channels, height, width] of positive integers, got {shape!r}",
             )
         classes = data.get("num_classes")
         if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-            raise SpecFormatError("num_classes", f"expected an integer of at least 2, got {classes!r}")
+            raise SpecFormatError(
+                "num_classes", f"expected an integer of at least 2, got {classes!r}"
+            )
         layers = data.get("layers")
         if not isinstance(layers, Sequence) or isinstance(layers, str):
             raise SpecFormatError("layers", f"expected a list of layers, got {layers!r}")
