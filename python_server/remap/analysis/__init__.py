@@ -1,0 +1,1 @@
+"""Analysis: distances between models, 2-D projections and stable layouts."""
