@@ -21,9 +21,7 @@ def _channels_last(shape: tuple[int, ...]) -> bool:
         return last_small
     # Both (or neither) could be channels: images are usually square, so pick the layout
     # whose spatial dimensions are equal, and channels-last (the numpy habit) otherwise.
-    if shape[2] == shape[3] and shape[1] != shape[2]:
-        return False
-    return True
+    return not (shape[2] == shape[3] and shape[1] != shape[2])
 
 
 def to_images(
@@ -31,8 +29,9 @@ def to_images(
 ) -> FloatArray:
     """(N, H, W), (N, H, W, C) or (N, C, H, W) numbers → float32 (N, C, H, W) in [0, 1].
 
-    Unsigned bytes are divided by 255; floats already in [0, 1] are kept; other non-negative
-    data up to 255 is divided by 255; anything else is rescaled by its global min and max."""
+    Unsigned bytes are divided by 255; other data already in [0, 1] is kept; other
+    non-negative data up to 255 is divided by 255; anything else is rescaled by its global
+    min and max."""
     if x.dtype == np.bool_:
         x = x.astype(np.uint8)
     if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
@@ -57,7 +56,7 @@ def to_images(
         if not np.isfinite(out).all():
             raise DataError(source, "images contain NaN or infinite values")
         lo, hi = float(out.min()), float(out.max())
-        if lo >= 0.0 and hi <= 1.0 and np.issubdtype(x.dtype, np.floating):
+        if lo >= 0.0 and hi <= 1.0:  # floats in [0, 1], or 0/1 integer masks
             pass
         elif lo >= 0.0 and hi <= 255.0:
             out /= np.float32(255.0)
@@ -92,7 +91,8 @@ def to_labels(
         decoded = [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
         return idx.astype(np.int64), tuple(decoded)
     if np.issubdtype(y.dtype, np.floating):
-        if not np.isfinite(y).all() or not (y == np.round(y)).all():
+        yf = y.astype(np.float64)
+        if not np.isfinite(yf).all() or not (yf == np.round(yf)).all():
             raise DataError(source, "labels must be whole numbers")
         y = y.astype(np.int64)
     elif not np.issubdtype(y.dtype, np.integer) and y.dtype != np.bool_:

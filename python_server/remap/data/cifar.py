@@ -38,7 +38,10 @@ CIFAR10_CLASSES = (
 
 def _numpy_attr(module: str, name: str) -> Any:
     """A numpy internal under its numpy 2 (``numpy._core``) or numpy 1 (``numpy.core``) home."""
-    for mod in (module.replace("numpy.core", "numpy._core"), module.replace("numpy._core", "numpy.core")):
+    for mod in (
+        module.replace("numpy.core", "numpy._core"),
+        module.replace("numpy._core", "numpy.core"),
+    ):
         try:
             return getattr(importlib.import_module(mod), name)
         except (ImportError, AttributeError):
@@ -46,10 +49,14 @@ def _numpy_attr(module: str, name: str) -> Any:
     raise AttributeError(f"{module}.{name}")
 
 
+class RefusedGlobal(pickle.UnpicklingError):
+    """The pickle names a global that is not on the allow-list."""
+
+
 def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
     """``_codecs.encode`` as protocol-2 pickles use it for bytes: latin-1 only."""
     if encoding.replace("-", "").lower() not in ("latin1", "iso88591") or not isinstance(text, str):
-        raise pickle.UnpicklingError(f"refused _codecs.encode with encoding {encoding!r}")
+        raise RefusedGlobal(f"refused _codecs.encode with encoding {encoding!r}")
     return text.encode("latin-1")
 
 
@@ -64,7 +71,9 @@ def _allowed() -> dict[tuple[str, str], Callable[..., Any] | type]:
             "numpy._core.multiarray", "_reconstruct"
         )
         table[(f"{home}.multiarray", "scalar")] = _numpy_attr("numpy._core.multiarray", "scalar")
-        table[(f"{home}.numeric", "_frombuffer")] = _numpy_attr("numpy._core.numeric", "_frombuffer")
+        table[(f"{home}.numeric", "_frombuffer")] = _numpy_attr(
+            "numpy._core.numeric", "_frombuffer"
+        )
     return table
 
 
@@ -77,7 +86,7 @@ class SafeUnpickler(pickle.Unpickler):
         try:
             return self._ALLOWED[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
+            raise RefusedGlobal(
                 f"refused to load global '{module}.{name}' (only numpy arrays are allowed)"
             ) from None
 
@@ -92,8 +101,8 @@ def safe_unpickle(path: Path) -> Any:
         raise DataError(str(path), f"cannot read ({exc})") from None
     try:
         return SafeUnpickler(io.BytesIO(raw), encoding="latin1").load()
-    except pickle.UnpicklingError as exc:
-        raise DataError(str(path), f"unsafe or invalid pickle: {exc}") from None
+    except RefusedGlobal as exc:
+        raise DataError(str(path), f"unsafe pickle: {exc}") from None
     except Exception as exc:  # malformed pickles raise many kinds of errors
         raise DataError(str(path), f"not a readable pickle ({type(exc).__name__}: {exc})") from None
 
@@ -118,9 +127,7 @@ def _batch(path: Path) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     except (TypeError, ValueError):
         raise DataError(str(path), "'labels' must be a list of integers") from None
     if labels.ndim != 1 or len(labels) != len(data):
-        raise DataError(
-            str(path), f"labels length {labels.size} does not match {len(data)} images"
-        )
+        raise DataError(str(path), f"labels length {labels.size} does not match {len(data)} images")
     images = to_images(np.asarray(data).reshape(-1, 3, 32, 32), str(path), channels_last=False)
     return images, labels
 

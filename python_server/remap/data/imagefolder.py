@@ -139,7 +139,9 @@ def _load(
         if grey:
             stack = np.stack([im if im.ndim == 2 else im[..., 0] for im in images])
         else:
-            stack = np.stack([im if im.ndim == 3 else np.repeat(im[..., None], 3, 2) for im in images])
+            stack = np.stack(
+                [im if im.ndim == 3 else np.repeat(im[..., None], 3, 2) for im in images]
+            )
         x = to_images(stack, src, channels_last=True) if stack.ndim == 4 else to_images(stack, src)
         result.append((x, np.asarray(labels, dtype=np.int64)))
     return classes, result
@@ -153,6 +155,8 @@ def load_image_folder(
     root = Path(root)
     src = str(root)
     check_cap(max_per_class, src)
+    if size is not None:
+        _target_size([], size, src)  # reject a bad size before reading any image
     if not root.is_dir():
         raise DataError(src, "folder not found")
     name = root.name or src

@@ -18,7 +18,7 @@ def _open(path: Path) -> npt.NDArray[np.generic]:
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
-        if "allow_pickle" in str(exc):
+        if "allow_pickle" in str(exc) or "Python objects" in str(exc):
             raise DataError(str(path), "holds Python objects, which are never loaded") from None
         raise DataError(str(path), f"not a readable .npy array ({exc})") from None
     except (OSError, EOFError) as exc:

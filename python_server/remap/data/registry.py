@@ -56,16 +56,16 @@ _SYNTHETIC_OPTIONS = frozenset({"n_train", "n_test", "input_shape", "num_classes
 def describe_sources() -> str:
     """Help text listing every accepted data source (for the CLI and error messages)."""
     lines = [
-        f"  {DIGITS_NAME:<12} bundled offline set: scikit-learn digits upsampled to 1×28×28,"
+        f"  {DIGITS_NAME:<16} bundled offline set: scikit-learn digits upsampled to 1×28×28,"
         " 10 classes, 1,797 images",
-        "  synthetic    generated learnable patterns (options n_train, n_test, input_shape,"
+        "  synthetic        generated learnable patterns (options n_train, n_test, input_shape,"
         " num_classes)",
     ]
     for name, (_, options, text) in _FORMATS.items():
         opts = f" (options: {', '.join(sorted(options))})" if options else ""
-        lines.append(f"  {name + ':PATH':<12} {text}{opts}")
+        lines.append(f"  {name + ':PATH':<16} {text}{opts}")
     lines.append(
-        "  PATH         any of the above, detected from the file or folder contents;"
+        "  PATH             any of the above, detected from the file or folder contents;"
         " all sources accept max_per_class"
     )
     return "Data sources:\n" + "\n".join(lines)
@@ -109,13 +109,16 @@ def _cap_split(split: Split, max_per_class: int | None) -> Split:
     check_cap(max_per_class, split.name)
     if max_per_class is None:
         return split
-    tr = cap_dataset(Dataset(split.name, split.classes, split.train_x, split.train_y), max_per_class)
+    tr = cap_dataset(
+        Dataset(split.name, split.classes, split.train_x, split.train_y), max_per_class
+    )
     te = cap_dataset(Dataset(split.name, split.classes, split.test_x, split.test_y), max_per_class)
     return Split(split.name, split.classes, tr.x, tr.y, te.x, te.y)
 
 
 def load_split(source: str, holdout: float = 0.2, seed: int = 0, **options: Any) -> Split:
-    """Load ``source`` ("digits", "synthetic", a path, or "format:path") as a Split.
+    """Load ``source`` ("digits", "synthetic", a path, or "format:path") as a Split. The
+    names "digits" and "synthetic" win over a same-named folder (write "./digits" for that).
 
     ``options`` go to the format's loader (``max_per_class`` works everywhere; see
     :func:`describe_sources`). Any problem raises DataError naming the source."""
@@ -134,7 +137,9 @@ def load_split(source: str, holdout: float = 0.2, seed: int = 0, **options: Any)
         kwargs.setdefault("n_test", 500)
         return _cap_split(make_synthetic_split(seed=seed, **kwargs), max_per_class)
     fmt, raw_path = _parse(source)
-    path = Path(raw_path).expanduser()
+    if not raw_path.strip():
+        raise DataError(source, "no path after the format prefix")
+    path = Path(raw_path.strip()).expanduser()
     if not fmt:
         fmt = detect_format(path)
     loader, accepted, _ = _FORMATS[fmt]
