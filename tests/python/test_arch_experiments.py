@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from remap.arch import (
     ArchError,
     ArchSpec,
@@ -55,9 +54,7 @@ def test_sampling_follows_a_user_transition_table() -> None:
     assert {spec.layers[0] for spec in specs} == {Conv2D(3, 8), Conv2D(3, 16)}
     assert all(len(spec.layers) == 2 for spec in specs)
     with pytest.raises(SpecFormatError, match=r"transitions\.conv2d\.lstm"):
-        TransitionModel.from_dict(
-            {"transitions": {"start": {"conv2d": 1}, "conv2d": {"lstm": 1}}}
-        )
+        TransitionModel.from_dict({"transitions": {"start": {"conv2d": 1}, "conv2d": {"lstm": 1}}})
     with pytest.raises(ArchError, match="found only 2 of 3"):
         sample_architectures(3, SHAPE, 10, seed=0, model=table, max_attempts=200)
 
@@ -68,14 +65,10 @@ def test_ablation_removes_each_hidden_layer_and_repairs_later_layers() -> None:
     assert all(child.spec is not None for child in children)
     first = children[0]
     assert first.changes[0] == "Removed Conv2D 3×3/16 at index 0"
-    assert (
-        "Repaired Conv2D 3×3/32 at index 2: input channels 16 → 1" in first.changes[1]
-    )
+    assert "Repaired Conv2D 3×3/32 at index 2: input channels 16 → 1" in first.changes[1]
     pool = children[1]
     assert pool.changes[0] == "Removed MaxPool 2 at index 1"
-    assert any(
-        "Repaired Dense 64 at index 4: features 3872 → 18432" in c for c in pool.changes
-    )
+    assert any("Repaired Dense 64 at index 4: features 3872 → 18432" in c for c in pool.changes)
     assert len(ablate(PARENT, [3])) == 1
     over = ablate(PARENT, [1])[0]  # without the pool, Dense 64 would hold 1.18M weights
     assert over.spec is None and over.error is not None and "over the budget" in over.error
@@ -89,9 +82,7 @@ def test_ablation_reports_impossible_children_instead_of_dropping_them() -> None
     assert child.spec is not None  # 8×8 still fits a 5×5 kernel
     tight = ArchSpec((1, 12, 12), 10, (Conv2D(5, 4), Dense(10000), Dense(10)))
     over = ablate(tight, [0], max_params=1_500_000)[0]
-    assert (
-        over.spec is None and over.error is not None and "over the budget" in over.error
-    )
+    assert over.spec is None and over.error is not None and "over the budget" in over.error
 
 
 def test_variation_children_are_valid_distinct_and_logged() -> None:
@@ -131,11 +122,7 @@ def test_variation_respects_enabled_pairs_and_existing_models() -> None:
         attempts_per_child=50,
     )
     assert sum(child.spec is not None for child in many) == 4
-    assert all(
-        "no new valid model" in (child.error or "")
-        for child in many
-        if child.spec is None
-    )
+    assert all("no new valid model" in (child.error or "") for child in many if child.spec is None)
     with pytest.raises(ArchError, match="cannot apply"):
         vary(PARENT, enabled=[(5, "remove")])
     with pytest.raises(ArchError, match="1–20"):
@@ -203,9 +190,7 @@ def test_bad_edits_name_the_edit_and_field(edit: dict, needle: str) -> None:
 
 def test_an_edit_that_makes_the_model_impossible_names_the_layer() -> None:
     with pytest.raises(ArchError, match=r"layer 2 \(Conv2D 31×31/32\)"):
-        apply_edits(
-            PARENT, [{"op": "set", "index": 2, "field": "kernel_size", "value": 31}]
-        )
+        apply_edits(PARENT, [{"op": "set", "index": 2, "field": "kernel_size", "value": 31}])
 
 
 def test_variation_on_random_parents_never_breaks() -> None:

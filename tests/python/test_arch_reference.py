@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set, parse_model_set
 from remap.arch.shapes import param_count
@@ -29,11 +28,11 @@ def test_max_and_average_pooling_stay_distinct(reference_dir: Path) -> None:
 
 def test_bad_model_set_files_name_file_and_field(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    with pytest.raises(SpecFormatError, match="nope.json: cannot read"):
+    with pytest.raises(SpecFormatError, match=r"nope\.json: cannot read"):
         load_model_set(missing)
     broken = tmp_path / "broken.json"
     broken.write_text('{"input_shape": [1, 28, 28],\n "num_classes": 10, "models": [}')
-    with pytest.raises(SpecFormatError, match="broken.json: not valid JSON at line 2"):
+    with pytest.raises(SpecFormatError, match=r"broken\.json: not valid JSON at line 2"):
         load_model_set(broken)
     doc = {
         "input_shape": [1, 28, 28],
@@ -49,9 +48,7 @@ def test_bad_model_set_files_name_file_and_field(tmp_path: Path) -> None:
     bad.write_text(json.dumps(doc))
     with pytest.raises(SpecFormatError) as info:
         load_model_set(bad)
-    assert "bad.json" in str(info.value) and "models[0].layers[0].filters" in str(
-        info.value
-    )
+    assert "bad.json" in str(info.value) and "models[0].layers[0].filters" in str(info.value)
     with pytest.raises(SpecFormatError, match="unknown original layer type 'LSTM'"):
         parse_model_set(
             {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from remap.arch import (
     Activation,
     ArchError,
@@ -61,20 +60,13 @@ def test_shapes_params_and_flops_of_a_rich_model() -> None:
     assert dims[6] == (32, 6, 6)
     assert dims[8] == (32,)
     assert report.params == (
-        (3 * 9 * 16 + 16)
-        + 32
-        + (16 * 25 * 32 + 32)
-        + (32 * 64 + 64)
-        + 128
-        + (64 * 10 + 10)
+        (3 * 9 * 16 + 16) + 32 + (16 * 25 * 32 + 32) + (32 * 64 + 64) + 128 + (64 * 10 + 10)
     )
     assert report.flops > 0
 
 
 def test_original_semantics_dense_flattens_and_conv_after_dense_reshapes() -> None:
-    spec = ArchSpec(
-        (1, 28, 28), 10, (Conv2D(3, 16), Dense(64), Conv2D(3, 4), Dense(10))
-    )
+    spec = ArchSpec((1, 28, 28), 10, (Conv2D(3, 16), Dense(64), Conv2D(3, 4), Dense(10)))
     report = validate(spec)
     assert report.layers[1].input.dims == (16, 26, 26)
     assert report.layers[2].reshaped and report.layers[2].input.dims == (1, 8, 8)
@@ -96,9 +88,7 @@ def test_original_semantics_dense_flattens_and_conv_after_dense_reshapes() -> No
         ((), "has no layers"),
     ],
 )
-def test_impossible_models_name_the_layer_and_the_reason(
-    layers: tuple, needle: str
-) -> None:
+def test_impossible_models_name_the_layer_and_the_reason(layers: tuple, needle: str) -> None:
     spec = ArchSpec((1, 28, 28), 10, layers)
     with pytest.raises(ArchError) as info:
         validate(spec)

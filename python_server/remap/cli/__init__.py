@@ -1,0 +1,1 @@
+"""The `remap` command line: argument parsing and printing only, over remap.service."""

@@ -1,0 +1,304 @@
+"""Workflow commands on a workspace store: sample, train, ablate, vary, craft, list, show,
+export, import, queue, settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from remap.cli.common import add_workspace_options, fail, open_workspace, parse_int_list
+from remap.cli.output import ProgressBar, model_table
+from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
+from remap.service.experiments import GenerateResult
+
+SORT_KEYS = ("id", "accuracy", "params")
+
+
+def _report(ws: Workspace, result: GenerateResult, what: str) -> None:
+    print(f"{what}: {len(result.created)} new model(s), {len(result.jobs)} queued for training")
+    if result.existing:
+        print(f"already in the workspace: {', '.join(map(str, result.existing))}")
+    for reason in result.skipped:
+        print(f"skipped: {reason}")
+    if result.created:
+        rows = [r for r in views.model_rows(ws) if r.id in set(result.created)]
+        model_table(rows)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    transitions = None
+    if args.transitions:
+        try:
+            transitions = json.loads(Path(args.transitions).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            return fail(f"{args.transitions}: cannot read a transition table: {exc}")
+    with open_workspace(args) as ws:
+        result = experiments.sample(ws, args.count, args.seed, transitions, not args.no_train)
+        _report(ws, result, "sampled")
+    return 0
+
+
+def train_queue(ws: Workspace, workers: int | None = None) -> queue.QueueSummary:
+    bar = ProgressBar(ws.store)
+    try:
+        summary = queue.run_until_idle(ws, progress=bar, workers=workers)
+    finally:
+        bar.close()
+    return summary
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        if args.models:
+            ids = parse_int_list(args.models, "models") or []
+            queue.enqueue_models(ws, ids, args.epochs)
+        summary = train_queue(ws, args.workers)
+        print(
+            f"queue empty: {summary.done} done, {summary.failed} failed, "
+            f"{summary.cancelled} cancelled"
+        )
+        failed = [j for j in ws.store.list_jobs({"failed"})]
+        for job in failed[:10]:
+            print(f"job {job.id} (model {job.model_id}) failed: {job.error}")
+    return 0
+
+
+def cmd_ablate(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        layers = parse_int_list(args.layers, "layers")
+        result = experiments.run_ablation(ws, args.model, layers, not args.no_train)
+        _report(ws, result, f"ablation of model {args.model}")
+    return 0
+
+
+def _enabled(text: str | None) -> list[tuple[int, str]] | None:
+    if not text:
+        return None
+    pairs = []
+    for part in text.split(","):
+        index, _, kind = part.partition(":")
+        if not index.strip().isdigit() or not kind:
+            raise ServiceError(f"expected INDEX:TYPE pairs like 2:remove, got {part!r}", "enable")
+        pairs.append((int(index), kind.strip()))
+    return pairs
+
+
+def cmd_vary(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        result = experiments.run_variation(
+            ws, args.model, args.count, args.changes, _enabled(args.enable), args.seed,
+            not args.no_train,
+        )  # fmt: skip
+        _report(ws, result, f"variation of model {args.model}")
+    return 0
+
+
+def cmd_craft(args: argparse.Namespace) -> int:
+    text = args.edits
+    if not text.lstrip().startswith("["):
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except OSError as exc:
+            return fail(f"{args.edits}: cannot read the edit list: {exc.strerror}")
+    try:
+        edits = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return fail(f"edits: not valid JSON at line {exc.lineno}: {exc.msg}")
+    if not isinstance(edits, list):
+        return fail("edits: expected a JSON list of edits")
+    with open_workspace(args) as ws:
+        result = experiments.run_handcrafted(ws, args.model, edits, not args.no_train)
+        _report(ws, result, f"hand-crafted child of model {args.model}")
+    return 0
+
+
+def sorted_rows(rows: list[views.ModelRow], key: str) -> list[views.ModelRow]:
+    if key == "accuracy":
+        return sorted(rows, key=lambda r: (r.val_acc is None, -(r.val_acc or 0.0), r.id))
+    if key == "params":
+        return sorted(rows, key=lambda r: (r.params, r.id))
+    return sorted(rows, key=lambda r: r.id)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        rows = sorted_rows(views.model_rows(ws), args.sort)
+        if args.json:
+            json.dump([r.to_dict() for r in rows], sys.stdout, indent=1)
+            print()
+        else:
+            model_table(rows, wide=args.wide)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        details = views.model_details(ws, args.model)
+    if args.json:
+        json.dump(details, sys.stdout, indent=1)
+        print()
+        return 0
+    m = details["model"]
+    acc = f"{m['val_acc'] * 100:.1f}%" if m["val_acc"] is not None else "not trained"
+    print(f"model {m['id']} ({m['name']}) — {m['origin']}, {m['params']:,} parameters, {acc}")
+    if m["parent_id"] is not None:
+        print(f"parent: model {m['parent_id']}")
+    for change in m["changes"]:
+        print(f"  change: {change}")
+    for layer in details["layers"]:
+        shape = "×".join(map(str, layer["output"]))
+        print(f"  {layer['index']:>2}  {layer['layer']:<28} → {shape:<12} {layer['params']:>9,}")
+    run = details["run"]
+    if run:
+        for e in run["epochs"]:
+            print(
+                f"  epoch {e['epoch']:>2}: loss {e['train_loss']:.3f}/{e['val_loss']:.3f} "
+                f"acc {e['train_acc'] * 100:.1f}%/{e['val_acc'] * 100:.1f}%"
+            )
+        classes = details["classes"]
+        worst = sorted(zip(run["per_class_acc"], classes, strict=True))[:3]
+        print("  weakest classes: " + ", ".join(f"{c} {a * 100:.0f}%" for a, c in worst))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    target = Path(args.target)
+    if target.suffix == ".json" or target.is_file():
+        from remap.service.modelset import export_model_set_entry
+
+        if not args.id or not args.out:
+            return fail("exporting from a model-set file needs --id ID and --out FILE.py")
+        path = export_model_set_entry(target, args.id, args.out, overwrite=args.force)
+        print(f"wrote {path}")
+        return 0
+    if not args.target.isdigit():
+        return fail(f"expected a model id or a model-set .json file, got {args.target!r}")
+    with open_workspace(args) as ws:
+        out = Path(args.out) if args.out else None
+        folder, filename = (out.parent, out.name) if out and out.suffix == ".py" else (out, None)
+        path = exporting.export_model(
+            ws, int(args.target), folder, filename, class_name=args.name, overwrite=args.force
+        )
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        if Path(args.file).suffix == ".json":
+            result = exporting.import_model_set(ws, args.file, not args.no_train)
+        else:
+            result = exporting.import_python_file(ws, args.file, args.class_name, not args.no_train)
+        _report(ws, result, f"imported {args.file}")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        if args.cancel is not None:
+            print(f"job {args.cancel}: {queue.cancel(ws, args.cancel)}")
+        if args.reorder:
+            queue.reorder(ws, parse_int_list(args.reorder, "reorder") or [])
+        if args.pause or args.resume:
+            queue.set_paused(ws, bool(args.pause))
+        summary = queue.summarise(ws.store)
+        jobs = [queue.job_dict(j) for j in ws.store.list_jobs({"queued", "running"})]
+    state = "paused" if summary.paused else "active"
+    print(
+        f"queue {state}: {summary.running} running, {summary.queued} queued, "
+        f"{summary.done} done, {summary.failed} failed, {summary.cancelled} cancelled"
+    )
+    for job in jobs:
+        print(f"  job {job['id']:>4}  model {job['model_id']:>4}  {job['state']}")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {}
+    for item in args.assignments:
+        key, sep, value = item.partition("=")
+        if not sep:
+            return fail(f"expected KEY=VALUE, got {item!r}")
+        try:
+            changes[key] = json.loads(value)
+        except json.JSONDecodeError:
+            changes[key] = value
+    with open_workspace(args) as ws:
+        settings = ws.update_settings(changes) if changes else ws.settings
+        for key, value in settings.to_dict().items():
+            print(f"{key} = {json.dumps(value)}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        add_workspace_options(parser)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    p = command("sample", cmd_sample, "sample new architectures and queue them for training")
+    p.add_argument("count", type=int)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--transitions", help="JSON file with a layer-transition table and options")
+    p.add_argument("--no-train", action="store_true", help="add the models without queueing")
+
+    p = command("train", cmd_train, "run training workers until the queue is empty")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--models", help="comma-separated model ids to (re)train first")
+    p.add_argument("--epochs", type=int, default=None)
+
+    p = command("ablate", cmd_ablate, "one child per selected layer with that layer removed")
+    p.add_argument("model", type=int)
+    p.add_argument("--layers", help="comma-separated layer indices (default: every layer)")
+    p.add_argument("--no-train", action="store_true")
+
+    p = command("vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)")
+    p.add_argument("model", type=int)
+    p.add_argument("-n", "--count", type=int, default=5, help="number of children (1–20)")
+    p.add_argument("-k", "--changes", type=int, default=3, help="changes per child (1–5)")
+    p.add_argument("--enable", help="INDEX:TYPE pairs, e.g. 0:reparameterise,2:remove")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--no-train", action="store_true")
+
+    p = command("craft", cmd_craft, "apply hand-crafted edits (JSON list or file) to a model")
+    p.add_argument("model", type=int)
+    p.add_argument("edits", help='e.g. \'[{"op":"remove","index":1}]\' or edits.json')
+    p.add_argument("--no-train", action="store_true")
+
+    p = command("list", cmd_list, "list the workspace's models with lineage and accuracy")
+    p.add_argument("--sort", choices=SORT_KEYS, default="id")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--wide", action="store_true", help="show full change lists and layers")
+
+    p = command("show", cmd_show, "show one model: layers, lineage, training curves")
+    p.add_argument("model", type=int)
+    p.add_argument("--json", action="store_true")
+
+    p = command(
+        "export", cmd_export,
+        "write a model as a PyTorch file: a workspace model id, or MODELS.json --id ID",
+    )  # fmt: skip
+    p.add_argument("target", help="model id, or a model-set .json file")
+    p.add_argument("--id", help="model id inside a model-set file")
+    p.add_argument("--out", help="output .py file or folder (default: remap_models/)")
+    p.add_argument("--name", help="class name (default: RemapModel<ID>)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = command("import", cmd_import, "bring a PyTorch file or a model-set JSON into the map")
+    p.add_argument("file")
+    p.add_argument("--class", dest="class_name", help="only this nn.Module class")
+    p.add_argument("--no-train", action="store_true")
+
+    p = command("queue", cmd_queue, "show, cancel, reorder, pause or resume training jobs")
+    p.add_argument("--cancel", type=int, metavar="JOB")
+    p.add_argument("--reorder", metavar="JOB,JOB,...")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--pause", action="store_true")
+    group.add_argument("--resume", action="store_true")
+
+    p = command("settings", cmd_settings, "show or change workspace settings (KEY=VALUE)")
+    p.add_argument("assignments", nargs="*")

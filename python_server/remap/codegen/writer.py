@@ -1,0 +1,99 @@
+"""Writing an exported model into a folder: never outside it, never over an existing file
+unless asked, and atomically (a temporary file in the same folder, then a rename)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path, PurePath
+
+from remap.arch.spec import ArchSpec
+from remap.codegen.errors import CodegenError
+from remap.codegen.export import Provenance, export_source
+from remap.codegen.naming import DEFAULT_CLASS_NAME, class_name_for, module_filename_for
+
+
+def _target(folder: Path, filename: str) -> Path:
+    """``folder/filename`` after checking it cannot leave ``folder``."""
+    if not filename or "\x00" in filename:
+        raise CodegenError(f"invalid file name {filename!r}")
+    rel = PurePath(filename)
+    if rel.is_absolute() or rel.drive or rel.root:
+        raise CodegenError(f"file name {filename!r} must be relative to the folder {folder}")
+    if any(part == ".." for part in rel.parts):
+        raise CodegenError(f"file name {filename!r} must not contain '..'")
+    if rel.suffix != ".py":
+        raise CodegenError(f"file name {filename!r} must end in .py")
+    try:
+        root = folder.resolve(strict=True)
+    except OSError as exc:
+        raise CodegenError(f"folder {folder} does not exist: {exc.strerror or exc}") from None
+    if not root.is_dir():
+        raise CodegenError(f"{folder} is not a folder")
+    target = root / rel
+    try:
+        parent = target.parent.resolve(strict=True)
+    except OSError:
+        raise CodegenError(f"folder {target.parent} does not exist") from None
+    if parent != root and root not in parent.parents:
+        raise CodegenError(f"{filename!r} would be written outside the folder {folder}")
+    target = parent / rel.name
+    if target.is_symlink():
+        raise CodegenError(f"{target} is a symbolic link; refusing to write through it")
+    if target.exists() and not target.is_file():
+        raise CodegenError(f"{target} exists and is not a regular file")
+    return target
+
+
+def write_export(
+    spec: ArchSpec,
+    folder: Path,
+    filename: str | None = None,
+    *,
+    class_name: str = DEFAULT_CLASS_NAME,
+    provenance: Provenance | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Export ``spec`` into ``folder`` (default name: the class name in snake_case + .py)
+    and return the path written. Raises :class:`CodegenError` if the path would leave the
+    folder, the file exists and ``overwrite`` is false, or the spec cannot be exported."""
+    name = class_name_for(class_name)
+    text = export_source(spec, class_name=name, provenance=provenance)
+    target = _target(Path(folder), filename if filename is not None else module_filename_for(name))
+    if target.exists() and not overwrite:
+        raise CodegenError(f"{target} already exists; pass overwrite=True to replace it")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            _publish_new(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return target
+
+
+def _publish_new(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target`` only if ``target`` still does not exist."""
+    try:
+        os.link(tmp, target)  # fails atomically if another writer got there first
+    except FileExistsError:
+        raise CodegenError(f"{target} already exists; pass overwrite=True to replace it") from None
+    except OSError:  # no hard links on this file system: check, then rename
+        if target.exists():
+            raise CodegenError(
+                f"{target} already exists; pass overwrite=True to replace it"
+            ) from None
+        os.replace(tmp, target)
+        return
+    with contextlib.suppress(OSError):
+        tmp.unlink()

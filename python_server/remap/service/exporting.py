@@ -1,0 +1,120 @@
+"""Export of stored models as PyTorch files into the workspace, and import of model files
+(PyTorch sources by static parsing, original REMAP model sets) into the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from remap.arch import SpecFormatError
+from remap.arch.original import load_model_set
+from remap.codegen import CodegenError, Provenance, import_source, write_export
+from remap.service.errors import ServiceError
+from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
+from remap.service.workspace import Workspace
+
+
+def provenance_for(ws: Workspace, model_id: int) -> Provenance:
+    model = ws.store.get_model(model_id)
+    split = ws.split()
+    run = ws.store.latest_run(model_id, split.fingerprint)
+    parent = ws.store.get_model(model.parent_id) if model.parent_id is not None else None
+    return Provenance(
+        model_id=model.id,
+        name=model.name,
+        dataset=split.name,
+        input_shape=model.spec.input_shape,
+        accuracy=run.val_acc if run else None,
+        params=model.params,
+        parent=(parent.name or f"m{parent.id}") if parent else None,
+        origin=model.origin,
+        changes=model.changes,
+        created=None,
+    )
+
+
+def export_model(
+    ws: Workspace,
+    model_id: int,
+    folder: str | Path | None = None,
+    filename: str | None = None,
+    *,
+    class_name: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write the model as a PyTorch file under ``folder`` (default: ``remap_models/`` in
+    the workspace); never outside it, never over an existing file unless asked."""
+    model = ws.store.get_model(model_id)
+    target = ws.resolve(folder or "remap_models")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ServiceError(f"cannot create {target}: {exc.strerror or exc}", "path") from None
+    name = class_name or f"RemapModel{model.id}"
+    try:
+        return write_export(
+            model.spec, target, filename, class_name=name,
+            provenance=provenance_for(ws, model_id), overwrite=overwrite,
+        )  # fmt: skip
+    except CodegenError as exc:
+        raise ServiceError(str(exc), "path") from None
+
+
+def import_python_file(
+    ws: Workspace, path: str | Path, class_name: str | None = None, train: bool = True
+) -> GenerateResult:
+    """Map the ``nn.Module`` classes of a Python file (never executed) into the workspace."""
+    file = ws.resolve(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ServiceError(f"cannot read {file}: {exc.strerror or exc}", "path") from None
+    models = import_source(
+        text, filename=str(file), input_shape=ws.input_shape(), num_classes=ws.num_classes()
+    )
+    if class_name is not None:
+        models = [m for m in models if m.class_name == class_name]
+        if not models:
+            raise ServiceError(f"no nn.Module class {class_name!r} in {file.name}", "class_name")
+    if not models:
+        raise ServiceError(f"{file.name} defines no nn.Module class", "path")
+    result = GenerateResult()
+    for imported in models:
+        if imported.spec is None:
+            result.skipped.append(f"{imported.class_name} ({file.name}): {imported.error}")
+            continue
+        try:
+            added = add_spec(
+                ws, imported.spec, name=imported.class_name,
+                source=f"{file}:{imported.line}", train=train,
+            )  # fmt: skip
+        except ServiceError as exc:
+            result.skipped.append(f"{imported.class_name} ({file.name}): {exc}")
+            continue
+        result.created += added.created
+        result.existing += added.existing
+        result.jobs += added.jobs
+    return result
+
+
+def import_model_set(ws: Workspace, path: str | Path, train: bool = True) -> GenerateResult:
+    """Add every model of a model-set JSON file (original REMAP format)."""
+    file = ws.resolve(path)
+    try:
+        model_set = load_model_set(file)
+    except SpecFormatError as exc:
+        raise ServiceError(str(exc), "path") from None
+    result = GenerateResult()
+    for entry in model_set.models:
+        if entry.spec.input_shape != ws.input_shape() or entry.spec.num_classes != ws.num_classes():
+            result.skipped.append(f"{entry.id}: does not fit the workspace's data set")
+            continue
+        _add_and_queue(
+            ws, result, entry.spec, origin="reference", name=entry.id,
+            source=str(file), train=train,
+        )  # fmt: skip
+    return result
+
+
+def export_summary(path: Path) -> dict[str, Any]:
+    return {"path": str(path), "uri": path.as_uri()}

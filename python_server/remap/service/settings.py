@@ -1,0 +1,84 @@
+"""Workspace settings (data set, device, workers, epochs, parameter budget, projection),
+validated with errors that name the setting, persisted in the store."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from remap.service.errors import ServiceError
+
+PROJECTIONS = ("umap", "mds")
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """``workers`` 0 means automatic: one per GPU, one on a CPU-only machine."""
+
+    dataset: str = "digits"
+    holdout: float = 0.2
+    data_seed: int = 0
+    device: str = "auto"
+    workers: int = 0
+    epochs: int = 10
+    max_params: int = 1_000_000
+    projection: str = "umap"
+    seed: int = 0
+    threads: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def dataset_ref(self) -> dict[str, Any]:
+        """What a job records about its data: enough for a worker to load the same split."""
+        return {"source": self.dataset, "holdout": self.holdout, "seed": self.data_seed}
+
+    def merged(self, changes: Mapping[str, Any]) -> WorkspaceSettings:
+        """A copy with ``changes`` applied; unknown or ill-typed settings raise
+        :class:`ServiceError` naming the setting. ``None`` values are ignored."""
+        known = {f.name: f for f in dataclasses.fields(self)}
+        values = self.to_dict()
+        for key, value in changes.items():
+            if value is None and key != "threads":
+                continue
+            if key not in known:
+                raise ServiceError(f"unknown setting; known: {', '.join(known)}", key)
+            values[key] = _check(key, value)
+        return WorkspaceSettings(**values)
+
+
+def _check(key: str, value: Any) -> Any:
+    def integer(minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ServiceError(f"expected an integer ≥ {minimum}, got {value!r}", key)
+        return value
+
+    if key in ("dataset", "device"):
+        if not isinstance(value, str) or not value.strip():
+            raise ServiceError(f"expected a non-empty string, got {value!r}", key)
+        if (
+            key == "device"
+            and value not in ("auto", "cpu", "cuda", "mps")
+            and not (value.startswith("cuda:") and value[5:].isdigit())
+        ):
+            raise ServiceError(f"expected auto, cpu, cuda, cuda:N or mps, got {value!r}", key)
+        return value.strip()
+    if key == "holdout":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise ServiceError(f"expected a fraction between 0 and 1, got {value!r}", key)
+        return float(value)
+    if key == "projection":
+        if value not in PROJECTIONS:
+            raise ServiceError(f"expected one of {', '.join(PROJECTIONS)}, got {value!r}", key)
+        return value
+    if key == "threads":
+        return None if value is None else integer(1)
+    if key in ("workers", "data_seed", "seed"):
+        return integer(0)
+    if key == "epochs":
+        return integer(1)
+    if key == "max_params":
+        return integer(1)
+    raise ServiceError("unknown setting", key)  # pragma: no cover

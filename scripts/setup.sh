@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Prepares everything REMAP needs, idempotently: a Python virtual environment in .venv with
+# PyTorch (CPU build 2.13.0, installed first so that no other torch build is pulled) and the
+# remap package with its dev tools. Re-running it on a finished set-up takes seconds.
+#   REMAP_PYTHON=python3.11 bash scripts/setup.sh     # choose the base interpreter
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PY=${REMAP_PYTHON:-python3}
+VENV="$ROOT/.venv"
+log() { echo "[setup] $*" >&2; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating $VENV"
+  "$PY" -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  log "installing torch==2.13.0"
+  "$VENV/bin/pip" install -q --disable-pip-version-check torch==2.13.0
+fi
+stamp="$VENV/.remap-installed"
+if [ ! -f "$stamp" ] || [ python_server/pyproject.toml -nt "$stamp" ]; then
+  log "installing the remap package and its dev tools"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e "python_server[dev]"
+  touch "$stamp"
+fi
+log "python ready: $("$VENV/bin/python" -c 'import torch, remap; print("torch", torch.__version__, "· remap", remap.__version__)')"
