@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from remap.analysis import otmann_fast
 from remap.analysis.otmann import OtmannParams, graphs
 from remap.analysis.otmann_reference import otmann_graph_distance

@@ -13,7 +13,5 @@ REFERENCE = REPO.parent / "shared" / "reference" / "remap-quickdraw"
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not (REFERENCE / "models.json").exists():
-        pytest.fail(
-            f"reference model set not found at {REFERENCE} (../shared beside the checkout)"
-        )
+        pytest.fail(f"reference model set not found at {REFERENCE} (../shared beside the checkout)")
     return REFERENCE

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set, parse_model_set
 from remap.arch.shapes import param_count

@@ -196,11 +196,11 @@ def add_spec(
     train: bool = True,
 ) -> GenerateResult:
     """Add one architecture (an import, a layer-builder model) after validating it."""
+    _check_fits(ws, spec, name or "the model")
     try:
         validate(spec, ws.settings.max_params)
     except ArchError as exc:
         raise ServiceError(str(exc), "spec") from None
-    _check_fits(ws, spec, name or "the model")
     result = GenerateResult()
     _add_and_queue(ws, result, spec, origin=origin, name=name, source=source, train=train)
     return result

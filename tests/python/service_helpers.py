@@ -1,0 +1,28 @@
+"""Helpers for service, CLI and LSP tests: a tiny learnable data set written as .npz and a
+workspace opened on it (small inputs keep real training fast on two cores)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from remap.data import make_synthetic_split
+from remap.service import Workspace
+
+TINY_SHAPE = (1, 12, 12)
+
+
+def write_tiny_npz(folder: Path, n_train: int = 240, n_test: int = 80, classes: int = 4) -> Path:
+    split = make_synthetic_split(n_train, n_test, input_shape=TINY_SHAPE, num_classes=classes)
+    path = folder / "tiny.npz"
+    x = np.concatenate([split.train_x, split.test_x])[:, 0]
+    y = np.concatenate([split.train_y, split.test_y])
+    np.savez(path, x=x, y=y)
+    return path
+
+
+def tiny_workspace(root: Path, **settings: object) -> Workspace:
+    data = write_tiny_npz(root)
+    overrides = {"dataset": str(data), "epochs": 2, "max_params": 20_000, **settings}
+    return Workspace.open(root, None, overrides)
