@@ -13,6 +13,8 @@ from types import ModuleType
 
 import pytest
 import torch
+from test_codegen_specs import random_specs
+
 from remap.arch.layers import AvgPool, BatchNorm, Conv2D, Dense, GlobalAvgPool, MaxPool
 from remap.arch.original import load_model_set
 from remap.arch.shapes import analyse, param_count
@@ -26,7 +28,6 @@ from remap.codegen import (
     module_filename_for,
     write_export,
 )
-from test_codegen_specs import random_specs
 
 REPO = Path(__file__).resolve().parents[2]
 RUFF = Path(sys.executable).with_name("ruff")

@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_codegen_specs import random_specs
+
 from remap.arch.layers import (
     Activation,
     AvgPool,
@@ -30,7 +32,6 @@ from remap.codegen import (
     import_source,
     shape_mismatches,
 )
-from test_codegen_specs import random_specs
 
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n"
 

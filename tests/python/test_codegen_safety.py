@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from remap.arch.layers import Conv2D, Dense, MaxPool
 from remap.arch.spec import ArchSpec
 from remap.codegen import (

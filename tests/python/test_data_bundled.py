@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
+
 from remap.arch.original import load_model_set
 from remap.arch.shapes import validate
 from remap.data import (
@@ -16,7 +18,6 @@ from remap.data import (
     make_synthetic_split,
     split_dataset,
 )
-from sklearn.datasets import load_digits
 
 
 def test_digits_shape_range_and_classes() -> None:

@@ -9,6 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_data_files import (
+    cifar_batch,
+    idx_bytes,
+    write_cifar,
+    write_images,
+    write_mnist,
+)
+
 from remap.data import (
     DataError,
     load_cifar10,
@@ -17,13 +25,6 @@ from remap.data import (
     load_npz,
     load_quickdraw,
     load_split,
-)
-from test_data_files import (
-    cifar_batch,
-    idx_bytes,
-    write_cifar,
-    write_images,
-    write_mnist,
 )
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from test_data_files import write_cifar, write_images, write_mnist, write_quickdraw
+
 from remap.data import (
     DataError,
     Dataset,
@@ -23,7 +25,6 @@ from remap.data import (
     load_split,
     read_idx,
 )
-from test_data_files import write_cifar, write_images, write_mnist, write_quickdraw
 
 # ---------------------------------------------------------------- npz
 

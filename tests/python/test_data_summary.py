@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+
 from remap.data import (
     Split,
     class_counts,

@@ -8,6 +8,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+
 from remap.analysis.matrix import extend_matrix, extend_with
 from remap.analysis.otmann import OtmannParams
 from remap.analysis.otmann_fast import otmann_matrix, otmann_pairs

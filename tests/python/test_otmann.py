@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from remap.analysis.otmann import GROUPS, OtmannParams, spec_to_graph
 from remap.analysis.otmann_fast import otmann_matrix, otmann_pairs
 from remap.analysis.otmann_reference import (

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from remap.analysis.otmann import OtmannParams
 from remap.analysis.otmann_fast import otmann_matrix
 from remap.arch.layers import AvgPool, Conv2D, Dense, MaxPool

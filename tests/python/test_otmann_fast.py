@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from remap.analysis import otmann_fast
 from remap.analysis.otmann import OtmannParams, graphs
 from remap.analysis.otmann_fast import otmann_matrix, otmann_pairs

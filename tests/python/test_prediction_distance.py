@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from remap.analysis import prediction
 from remap.analysis.prediction import (
     disagreement_matrix,

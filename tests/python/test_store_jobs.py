@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from remap.arch.layers import Activation, Conv2D, Dense, Flatten
 from remap.arch.spec import ArchSpec
 from remap.store import (

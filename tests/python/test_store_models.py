@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from remap.arch.layers import Activation, Conv2D, Dense, Flatten, MaxPool
 from remap.arch.spec import ArchSpec
 from remap.store import (

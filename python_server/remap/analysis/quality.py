@@ -1,0 +1,70 @@
+"""How faithful a 2-D layout is to its distance matrix.
+
+Owns ``trustworthiness_of`` (sklearn's neighbourhood trustworthiness on a precomputed matrix,
+1 = no false neighbours in the layout) and ``normalized_stress`` (Kruskal stress-1 after the
+best uniform scaling, 0 = distances reproduced exactly), so users and benchmarks can compare
+UMAP and MDS layouts of the same models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .proj_checks import DistanceMatrixError, check_distances, row_blocks
+
+__all__ = ["max_trustworthiness_neighbors", "normalized_stress", "trustworthiness_of"]
+
+
+def _coords(layout_coords: ArrayLike, n: int) -> np.ndarray:
+    pts = np.asarray(layout_coords, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[0] != n:
+        raise DistanceMatrixError(
+            f"layout_coords: shape {pts.shape} does not match a distance matrix of {n} models"
+        )
+    return pts
+
+
+def max_trustworthiness_neighbors(n: int) -> int:
+    """The largest neighbourhood sklearn accepts for n points (it needs k < n / 2)."""
+    return max(0, (n - 1) // 2)
+
+
+def trustworthiness_of(
+    layout_coords: ArrayLike, distances: ArrayLike, n_neighbors: int = 10
+) -> float:
+    """Trustworthiness in [0, 1] of ``layout_coords`` (N×2) w.r.t. the N×N ``distances``.
+
+    ``n_neighbors`` is clamped to what N allows; with fewer than 3 points every layout is
+    trivially trustworthy (1.0).
+    """
+    if n_neighbors < 1:
+        raise ValueError(f"trustworthiness_of: n_neighbors must be ≥ 1, got {n_neighbors}")
+    d = check_distances(distances)
+    pts = _coords(layout_coords, d.shape[0])
+    k = min(n_neighbors, max_trustworthiness_neighbors(d.shape[0]))
+    if k < 1:
+        return 1.0
+    from sklearn.manifold import trustworthiness
+
+    return float(trustworthiness(d, pts, n_neighbors=k, metric="precomputed"))
+
+
+def normalized_stress(layout_coords: ArrayLike, distances: ArrayLike) -> float:
+    """Kruskal stress-1 ``sqrt(Σ(δ − s·d)² / Σδ²)`` with the best scale s (0 if all δ = 0)."""
+    delta = check_distances(distances)
+    pts = _coords(layout_coords, delta.shape[0])
+    from scipy.spatial.distance import cdist
+
+    dd = zz = cross = 0.0
+    for rows in row_blocks(delta.shape[0]):
+        block = delta[rows]
+        dz = cdist(pts[rows], pts)
+        dd += float(np.einsum("ij,ij->", block, block))
+        zz += float(np.einsum("ij,ij->", dz, dz))
+        cross += float(np.einsum("ij,ij->", block, dz))
+    if dd == 0.0:
+        return 0.0
+    scale = cross / zz if zz > 0 else 0.0
+    residual = max(dd - 2.0 * scale * cross + scale * scale * zz, 0.0)
+    return float(np.sqrt(residual / dd))
