@@ -37,14 +37,15 @@ def _otmann_matrix(ws: Workspace) -> tuple[list[int], FloatArray]:
     items = [(m.id, m.spec) for m in models]
     if [i for i, _ in items] == list(old_ids):
         return list(old_ids), np.asarray(old, dtype=np.float64)
-    ids, matrix = extend_with(
+    keys, matrix = extend_with(
         list(old_ids),
         np.asarray(old, dtype=np.float64),
         items,
         lambda a, b: otmann_pairs(a, b, params),
         lambda a: otmann_matrix(a, params),
     )
-    ids = [int(i) for i in ids]
+    ids = [m.id for m in models]  # extend_with keeps the order of ``items``
+    assert list(keys) == ids
     ws.store.put_matrix("otmann", "default", ids, matrix)
     return ids, matrix
 
@@ -69,14 +70,15 @@ def _prediction_matrix(ws: Workspace) -> tuple[list[int], dict[int, int], FloatA
     def stack(run_ids: Sequence[int]) -> npt.NDArray[np.int64]:
         return np.stack([np.asarray(preds[i], dtype=np.int64) for i in run_ids])
 
-    ids, matrix = extend_with(
+    keys, matrix = extend_with(
         list(old_ids),
         np.asarray(old, dtype=np.float64),
         items,
         lambda a, b: disagreement_pairs(stack(a), stack(b)),
         lambda a: disagreement_matrix(stack(a)),
     )
-    ids = [int(i) for i in ids]
+    ids = [r.id for r in runs]  # extend_with keeps the order of ``items``
+    assert list(keys) == ids
     ws.store.put_matrix("disagreement", fingerprint, ids, matrix)
     return ids, owner, matrix
 
@@ -193,7 +195,7 @@ def get_map(
             "points": [], "edges": [], "movement": None, "trustworthiness": None, "axes": axes,
         }  # fmt: skip
     layout, report, trust = _updated_layout(ws, view, key, key_ids, distances, method, warmup)
-    points = [
+    points: list[dict[str, Any]] = [
         {"id": to_model[i], "x": float(x), "y": float(y)}
         for i, (x, y) in zip(layout.ids, layout.coords, strict=True)
     ]
@@ -210,7 +212,7 @@ def get_map(
         "method": layout.method,
         "note": layout.note or None,
         "points": points,
-        "edges": _edges(ws, {p["id"] for p in points}),
+        "edges": _edges(ws, {int(p["id"]) for p in points}),
         "movement": movement,
         "trustworthiness": trust,
         "axes": axes,

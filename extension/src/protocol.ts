@@ -1,0 +1,323 @@
+/**
+ * The one protocol module: every custom LSP method and notification of the REMAP language
+ * server with its payload types (docs/protocol.md), imported by the extension and the
+ * webviews. Nothing else crosses the extension ⇄ server ⇄ webview boundary.
+ */
+
+export const Methods = {
+  status: 'remap/status',
+  listModels: 'remap/listModels',
+  getModel: 'remap/getModel',
+  getMap: 'remap/getMap',
+  generate: 'remap/generate',
+  validate: 'remap/validate',
+  train: 'remap/train',
+  queue: 'remap/queue',
+  export: 'remap/export',
+  importFile: 'remap/importFile',
+  dataset: 'remap/dataset',
+} as const;
+
+export const Notifications = {
+  modelsChanged: 'remap/modelsChanged',
+  queueChanged: 'remap/queueChanged',
+  epoch: 'remap/epoch',
+  warmup: 'remap/warmup',
+} as const;
+
+export const ServerCommands = {
+  showOnMap: 'remap.server.showOnMap',
+  ablate: 'remap.server.ablate',
+  vary: 'remap.server.vary',
+  train: 'remap.server.train',
+  exportVariant: 'remap.server.exportVariant',
+} as const;
+
+export type View = 'architecture' | 'prediction' | 'accuracy';
+export type ProjectionMethod = 'umap' | 'mds';
+export type WarmupState = 'cold' | 'warming' | 'ready' | 'failed';
+export type Origin = 'sampled' | 'ablation' | 'variation' | 'handcrafted' | 'imported' | 'reference';
+export type ModelState = 'untrained' | 'queued' | 'training' | 'trained' | 'failed' | 'cancelled';
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type ChangeType = 'insert' | 'remove' | 'replace' | 'reparameterise';
+export type ActivationFunction = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'leaky_relu';
+export type Padding = 'valid' | 'same';
+
+export type Layer =
+  | { type: 'conv2d'; kernelSize: number; filters: number; stride: number; padding: Padding }
+  | { type: 'maxpool' | 'avgpool'; size: number; stride: number; padding: Padding }
+  | { type: 'dense'; units: number }
+  | { type: 'activation'; function: ActivationFunction }
+  | { type: 'dropout'; rate: number }
+  | { type: 'batchnorm' | 'globalavgpool' | 'flatten' };
+
+export type LayerType = Layer['type'];
+
+export interface Spec {
+  version?: 1;
+  inputShape: [number, number, number];
+  numClasses: number;
+  layers: Layer[];
+}
+
+export interface QueueSummary {
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  paused: boolean;
+}
+
+export interface Settings {
+  dataset: string;
+  holdout: number;
+  dataSeed: number;
+  device: string;
+  workers: number;
+  epochs: number;
+  maxParams: number;
+  projection: ProjectionMethod;
+  seed: number;
+  threads: number | null;
+}
+
+export interface DatasetInfo {
+  name: string;
+  source: string;
+  inputShape: [number, number, number];
+  classes: string[];
+  train: number;
+  heldOut: number;
+}
+
+export interface Status {
+  version: string;
+  workspace: string;
+  storePath: string;
+  device: string;
+  dataset: DatasetInfo | null;
+  datasetError: string | null;
+  warmup: { umap: WarmupState };
+  queue: QueueSummary;
+  settings: Settings;
+}
+
+export interface ModelRow {
+  id: number;
+  name: string;
+  origin: Origin;
+  parentId: number | null;
+  changes: string[];
+  params: number;
+  flops: number;
+  layers: string;
+  state: ModelState;
+  valAcc: number | null;
+  trainAcc: number | null;
+  epochs: number | null;
+  seconds: number | null;
+  jobId: number | null;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  valLoss: number;
+  valAcc: number;
+  lr: number;
+  seconds: number;
+}
+
+export interface LayerShape {
+  index: number;
+  layer: string;
+  type?: LayerType;
+  input: number[];
+  output: number[];
+  params: number;
+  reshaped: boolean;
+}
+
+export interface RunDetails {
+  id: number;
+  epochs: EpochMetrics[];
+  trainAcc: number | null;
+  valAcc: number | null;
+  valLoss: number | null;
+  perClassAcc: number[];
+  confusion: number[][] | null;
+  seconds: number | null;
+  device: string | null;
+  stoppedEarly: boolean | null;
+  config: Record<string, unknown>;
+}
+
+export interface ModelDetails {
+  model: ModelRow;
+  spec: Spec;
+  layers: LayerShape[];
+  children: number[];
+  classes: string[];
+  source: string | null;
+  run: RunDetails | null;
+}
+
+export interface MapPoint {
+  id: number;
+  x: number;
+  y: number;
+}
+
+export interface MapResult {
+  view: View;
+  method: ProjectionMethod | 'axes';
+  note: string | null;
+  points: MapPoint[];
+  edges: { parent: number; child: number }[];
+  movement: { kind?: string; mean: number; max: number; fraction: number } | null;
+  trustworthiness: number | null;
+  axes: { x: string; y: string };
+}
+
+export type Edit =
+  | { op: 'insert'; index: number; layer: Layer }
+  | { op: 'remove'; index: number }
+  | { op: 'set'; index: number; field: string; value: number | string }
+  | { op: 'move'; from: number; to: number };
+
+export type GenerateParams = (
+  | { kind: 'sample'; count: number; seed?: number }
+  | { kind: 'ablate'; modelId: number; layers?: number[] }
+  | {
+      kind: 'vary';
+      modelId: number;
+      count?: number;
+      maxChanges?: number;
+      enabled?: [number, ChangeType][];
+      seed?: number;
+    }
+  | { kind: 'handcraft'; modelId: number; edits: Edit[] }
+  | { kind: 'spec'; spec: Spec; name?: string }
+) & { train?: boolean };
+
+export interface GenerateResult {
+  created: number[];
+  existing: number[];
+  jobs: number[];
+  skipped: string[];
+}
+
+export interface Validation {
+  ok: boolean;
+  params: number;
+  flops: number;
+  layers: LayerShape[];
+  error: { index: number | null; message: string } | null;
+}
+
+export interface Job {
+  id: number;
+  modelId: number;
+  state: JobState;
+  priority: number;
+  position: number;
+  epochs: number;
+  attempts: number;
+  cancelRequested: boolean;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  runId: number | null;
+}
+
+export interface QueueState {
+  summary: QueueSummary;
+  jobs: Job[];
+}
+
+export type QueueParams =
+  | { action: 'list' | 'pause' | 'resume' }
+  | { action: 'cancel'; jobId: number }
+  | { action: 'reorder'; order: number[] };
+
+export interface DatasetClass {
+  index: number;
+  name: string;
+  train: number;
+  heldOut: number;
+  examples: string[];
+}
+
+export interface DatasetSummary {
+  name: string;
+  inputShape: [number, number, number];
+  classes: DatasetClass[];
+}
+
+/** Request params and results by method, so callers get both types from the name. */
+export interface RequestMap {
+  'remap/status': { params: Record<string, never>; result: Status };
+  'remap/listModels': { params: Record<string, never>; result: { models: ModelRow[] } };
+  'remap/getModel': { params: { modelId: number }; result: ModelDetails };
+  'remap/getMap': { params: { view: View; method?: ProjectionMethod }; result: MapResult };
+  'remap/generate': { params: GenerateParams; result: GenerateResult };
+  'remap/validate': { params: { spec: Spec }; result: Validation };
+  'remap/train': { params: { modelIds: number[]; epochs?: number }; result: { jobs: number[] } };
+  'remap/queue': { params: QueueParams; result: QueueState };
+  'remap/export': {
+    params: { modelId: number; path?: string; className?: string; overwrite?: boolean };
+    result: { path: string; uri: string };
+  };
+  'remap/importFile': { params: { uri: string; className?: string }; result: GenerateResult };
+  'remap/dataset': { params: { perClass?: number }; result: DatasetSummary };
+}
+
+export type RequestMethod = keyof RequestMap;
+
+export interface NotificationMap {
+  'remap/modelsChanged': { added: number[]; updated: number[] };
+  'remap/queueChanged': QueueState;
+  'remap/epoch': { jobId: number; modelId: number; epoch: EpochMetrics; epochs: number };
+  'remap/warmup': { umap: WarmupState };
+}
+
+export type NotificationMethod = keyof NotificationMap;
+
+// ---------------------------------------------------------------------------------------
+// Extension ⇄ webview messages (postMessage). The webview forwards server requests through
+// the extension, which answers them from the language client; server notifications are
+// forwarded to every open panel. The webview sends `ready` once its script runs; the
+// extension queues everything it would send before that, so no message is lost.
+
+/** Client-side actions a webview asks the extension to perform. */
+export type HostCommand =
+  | { name: 'openFile'; path: string }
+  | { name: 'revealModel'; modelId: number }
+  | { name: 'addToDrawer'; modelIds: number[] }
+  | { name: 'removeFromDrawer'; modelIds: number[] }
+  | { name: 'openBuilder'; modelId: number }
+  | { name: 'openDiff'; a: number; b: number }
+  | { name: 'exportModel'; modelId: number }
+  | { name: 'showError'; message: string };
+
+export type WebviewToHost =
+  | { kind: 'ready' }
+  | { kind: 'request'; id: number; method: RequestMethod; params: unknown }
+  | { kind: 'command'; command: HostCommand };
+
+/** What the extension tells a panel besides server traffic: the drawer and focus. */
+export interface PanelContext {
+  panel: 'map' | 'builder' | 'queue' | 'diff';
+  drawer: number[];
+  focusModel?: number;
+  diff?: { a: number; b: number };
+  theme?: 'light' | 'dark' | 'high-contrast';
+}
+
+export type HostToWebview =
+  | { kind: 'response'; id: number; result?: unknown; error?: { code: number; message: string } }
+  | { kind: 'notification'; method: NotificationMethod; params: unknown }
+  | { kind: 'context'; context: PanelContext };
