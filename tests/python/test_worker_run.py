@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import remap.train.trainer as trainer_mod
 import torch
+
+import remap.train.trainer as trainer_mod
 from remap.arch.layers import Activation, Conv2D, Dense, Flatten, MaxPool
 from remap.arch.spec import ArchSpec
 from remap.jobs.executor import (

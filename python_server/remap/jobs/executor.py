@@ -136,6 +136,8 @@ class LocalExecutor:
             str(self.lease_seconds),
             "--poll-seconds",
             str(self.poll_seconds),
+            "--parent-pid",  # the worker stops (job back to the queue) when we are gone
+            str(os.getpid()),
         ]
         if slot.device is not None:
             cmd += ["--device", slot.device]

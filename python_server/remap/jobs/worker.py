@@ -8,7 +8,9 @@ long epochs; if the lease is lost (the job was re-queued) the worker stops the t
 writes nothing more. A cancellation request stops the training between batches and records
 the job as cancelled; any other failure (bad data, impossible model, out of memory) records
 the job as failed with a one-line message and the worker goes on with the next job. SIGTERM
-or SIGINT gives the current job back to the queue and ends the loop.
+or SIGINT gives the current job back to the queue and ends the loop; so does the death of the
+process named by ``--parent-pid`` (the language server or CLI that started the worker), so
+that workers never outlive a killed server.
 """
 
 from __future__ import annotations
@@ -254,6 +256,38 @@ def run_worker(
     return done
 
 
+def _parent_alive(parent_pid: int) -> bool:
+    """False once ``parent_pid`` is gone: this process was re-parented (POSIX) or the pid no
+    longer exists. On Windows only the first check is possible (``os.kill`` would kill)."""
+    if os.getppid() != parent_pid:
+        return False
+    if sys.platform == "win32":
+        return True
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else (pid reused): treat as gone
+        return False
+    return True
+
+
+def watch_parent(parent_pid: int, stop: threading.Event, interval: float = 0.5) -> threading.Thread:
+    """Set ``stop`` (the worker then gives its job back and ends) as soon as the parent
+    process ``parent_pid`` is gone; checked every ``interval`` seconds from a daemon thread."""
+
+    def run() -> None:
+        while not stop.wait(interval):
+            if not _parent_alive(parent_pid):
+                log.warning("parent process %d is gone: giving back the job, stopping", parent_pid)
+                stop.set()
+                return
+
+    thread = threading.Thread(target=run, name="remap-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m remap.jobs.worker", description="Train queued REMAP jobs."
@@ -268,6 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lease-seconds", type=float, default=30.0)
     parser.add_argument("--poll-seconds", type=float, default=0.5)
     parser.add_argument("--max-jobs", type=int)
+    parser.add_argument(
+        "--parent-pid",
+        type=int,
+        help="stop (giving the current job back to the queue) when this process is gone",
+    )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -287,6 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if args.parent_pid is not None:
+        if not _parent_alive(args.parent_pid):
+            log.error("parent process %d is not running; not starting", args.parent_pid)
+            return 0
+        watch_parent(args.parent_pid, stop)
     try:
         run_worker(
             args.store,

@@ -1,0 +1,82 @@
+"""Read-only custom requests: ``remap/status``, ``remap/listModels``, ``remap/getModel``,
+``remap/getMap`` and ``remap/dataset``. Each runs in the service thread and returns snake_case
+data (the server converts it to camelCase)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from remap.lsp.params import ParamError, Params
+
+if TYPE_CHECKING:
+    from remap.lsp.runtime import Runtime
+    from remap.service import Workspace
+
+VIEWS = ("architecture", "prediction", "accuracy")
+METHODS = ("umap", "mds")
+MAP_TOPICS = {  # what each map depends on (see remap.lsp.cache)
+    "architecture": ("models", "settings", "layout"),
+    "prediction": ("runs", "settings", "layout"),
+    "accuracy": ("models", "runs", "settings"),
+}
+
+
+def require_model(ws: Workspace, model_id: int, field: str = "modelId") -> None:
+    from remap.store import UnknownModelError
+
+    try:
+        ws.store.get_model(model_id)
+    except UnknownModelError:
+        raise ParamError(field, f"unknown model id {model_id}") from None
+
+
+def status(rt: Runtime, p: Params) -> dict[str, Any]:
+    from remap.service.status import workspace_status
+
+    ws = rt.workspace()
+    out = workspace_status(ws, rt.warmup_state())
+    out["settings"] = rt.settings_dict()
+    out["workers"] = rt.executor_info()
+    return out
+
+
+def list_models(rt: Runtime, p: Params) -> dict[str, Any]:
+    from remap.service.views import model_rows
+
+    def compute() -> dict[str, Any]:
+        return {"models": [row.to_dict() for row in model_rows(rt.workspace())]}
+
+    return rt.cached(("listModels",), ("models", "jobs", "runs", "settings"), compute)
+
+
+def get_model(rt: Runtime, p: Params) -> dict[str, Any]:
+    from remap.service.views import model_details
+
+    model_id = p.req_int("modelId")
+    ws = rt.workspace()
+    require_model(ws, model_id)
+    return model_details(ws, model_id)
+
+
+def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
+    from remap.analysis.warmup import shared_warmup
+    from remap.service.maps import get_map as service_get_map
+
+    view = p.choice("view", VIEWS)
+    method = p.choice("method", METHODS, required=False)
+    assert view is not None
+    warmup = shared_warmup()
+    key = ("getMap", view, method, warmup.state)
+    return rt.cached(
+        key, MAP_TOPICS[view], lambda: service_get_map(rt.workspace(), view, method, warmup=warmup)
+    )
+
+
+def dataset(rt: Runtime, p: Params) -> dict[str, Any]:
+    from remap.service.status import dataset_summary
+
+    per_class = p.integer("perClass", required=False, default=4, minimum=0, maximum=16)
+    assert per_class is not None
+    return rt.cached(
+        ("dataset", per_class), ("settings",), lambda: dataset_summary(rt.workspace(), per_class)
+    )

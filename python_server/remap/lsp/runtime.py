@@ -1,0 +1,320 @@
+"""The language server's engine side: one dedicated service thread that owns the
+:class:`~remap.service.Workspace` (so every store access is serialised), the settings, the
+training executor (worker processes) and the background loading of the data set and warm-ups.
+
+Nothing heavy is imported here at module level: the workspace, the store and the data set are
+opened in the service thread after ``initialized``, so ``initialize`` answers at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from remap.lsp.cache import ResultCache
+from remap.lsp.protocol import Wire, to_wire
+
+if TYPE_CHECKING:
+    from remap.jobs.executor import LocalExecutor
+    from remap.service import Workspace
+
+log = logging.getLogger("remap.lsp")
+T = TypeVar("T")
+
+# wire name → WorkspaceSettings field (storePath and autoTrain are the server's own)
+SETTING_FIELDS = {
+    "dataset": "dataset",
+    "device": "device",
+    "workers": "workers",
+    "epochs": "epochs",
+    "maxParams": "max_params",
+    "projection": "projection",
+}
+IDLE_STOP_SECONDS = 120.0  # workers stop after this long without work (they hold memory)
+REQUEUE_EVERY_SECONDS = 5.0  # how often leases of vanished workers are checked
+
+
+class WorkspaceUnavailable(RuntimeError):
+    """The workspace could not be opened (or is not open yet / any more)."""
+
+
+def warmup_enabled() -> bool:
+    """UMAP/OTMANN warm-up in the background (off with ``REMAP_LSP_WARMUP=0``)."""
+    return os.environ.get("REMAP_LSP_WARMUP", "1").strip().lower() not in ("0", "false", "no")
+
+
+class Runtime:
+    """See the module docstring. Methods marked *service thread* must run there (through
+    :meth:`submit` / :meth:`call`); the attributes ``input_shape``, ``num_classes``,
+    ``dataset_error``, ``max_params`` and ``auto_train`` are snapshots any thread may read."""
+
+    def __init__(self) -> None:
+        self.root = Path.cwd()
+        self.store_path: str | None = None
+        self.auto_train = True
+        self.max_params = 1_000_000
+        self.input_shape: tuple[int, int, int] | None = None
+        self.num_classes: int | None = None
+        self.dataset_error: str | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.on_dataset: Callable[[], None] | None = None  # called once a data set is loaded
+        self.index_dirty = True  # the relatives index of code actions must be rebuilt
+        self.cache: dict[str, Any] = {}  # service-thread caches (see handlers_commands)
+        self._ws: Workspace | None = None
+        self._open_error: str | None = "the workspace is still opening"
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="remap-service")
+        self._executor: LocalExecutor | None = None
+        self._executor_key: tuple[int, str] | None = None
+        self._idle_since: float | None = None
+        self._last_requeue = 0.0
+        self._dataset_generation = 0
+        self._closed = False
+        self._lock = threading.Lock()
+        self._results = ResultCache()
+
+    # -- the service thread ---------------------------------------------------------------------
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        if self._closed:
+            failed: Future[T] = Future()
+            failed.set_exception(WorkspaceUnavailable("the server is shutting down"))
+            return failed
+        return self._pool.submit(fn, *args)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def workspace(self) -> Workspace:
+        """*Service thread*: the open workspace, or :class:`WorkspaceUnavailable`."""
+        if self._ws is None:
+            raise WorkspaceUnavailable(self._open_error or "the workspace is not open")
+        return self._ws
+
+    @property
+    def is_open(self) -> bool:
+        return self._ws is not None
+
+    def cached(self, key: Hashable, topics: Sequence[str], compute: Callable[[], Any]) -> Wire:
+        """*Service thread*: ``compute()`` in wire form, reused until the store shows a
+        change in one of ``topics`` (see :mod:`remap.lsp.cache`)."""
+        store = self.workspace().store
+        value = self._results.get_or_compute(store, key, topics, lambda: Wire(to_wire(compute())))
+        return value  # type: ignore[no-any-return]
+
+    # -- start-up ----------------------------------------------------------------------------
+    def open(self, root: Path, settings: Mapping[str, Any]) -> list[str]:
+        """*Service thread*: open the workspace under ``root`` with the client's settings;
+        returns messages about settings that were rejected."""
+        from remap.service import Workspace
+
+        self.root = root
+        problems: list[str] = []
+        store_path = settings.get("storePath")
+        if store_path is not None and (not isinstance(store_path, str) or not store_path.strip()):
+            problems.append(f"remap.storePath: expected a path, got {store_path!r}; using default")
+            store_path = None
+        self.store_path = store_path
+        try:
+            self._ws = Workspace.open(root, store_path)
+        except Exception as exc:
+            self._open_error = f"cannot open the REMAP store: {' '.join(str(exc).split())}"
+            log.error("%s", self._open_error, exc_info=True)
+            return [self._open_error]
+        self._open_error = None
+        problems += self.apply_settings(settings, initial=True)
+        self._snapshot()
+        return problems
+
+    def apply_settings(self, settings: Mapping[str, Any], initial: bool = False) -> list[str]:
+        """*Service thread*: apply the known settings one by one; a bad value is reported
+        (naming the setting) and the old value kept. Unknown keys are ignored."""
+        from remap.service import ServiceError
+
+        ws = self.workspace()
+        problems: list[str] = []
+        changes: dict[str, Any] = {}
+        for key, field in SETTING_FIELDS.items():
+            if key not in settings or settings[key] is None:
+                continue
+            value = settings[key]
+            try:
+                ws.settings.merged({field: value})
+            except ServiceError as exc:
+                old = getattr(ws.settings, field)
+                reason = str(exc).split(": ", 1)[-1]
+                problems.append(f"remap.{key}: {reason}; keeping {old!r}")
+                continue
+            if getattr(ws.settings, field) != value:
+                changes[field] = value
+        if "autoTrain" in settings and settings["autoTrain"] is not None:
+            if isinstance(settings["autoTrain"], bool):
+                self.auto_train = settings["autoTrain"]
+            else:
+                problems.append(
+                    f"remap.autoTrain: expected true or false, got {settings['autoTrain']!r}; "
+                    f"keeping {self.auto_train}"
+                )
+        path = settings.get("storePath")
+        if not initial and path is not None and path != self.store_path:
+            problems.append("remap.storePath: a new store is used after the server restarts")
+        dataset_before = ws.settings.dataset_ref()
+        if changes:
+            ws.update_settings(changes)
+        self._snapshot()
+        if initial or ws.settings.dataset_ref() != dataset_before:
+            self.load_dataset()
+        return problems
+
+    def _snapshot(self) -> None:
+        if self._ws is not None:
+            self.max_params = self._ws.settings.max_params
+
+    def settings_dict(self) -> dict[str, Any]:
+        """*Service thread*: the settings as the status reports them."""
+        out = self.workspace().settings.to_dict()
+        out["auto_train"] = self.auto_train
+        out["store_path"] = str(self.workspace().store.path)
+        return out
+
+    # -- data set and warm-up (background thread) --------------------------------------------
+    def load_dataset(self) -> None:
+        """*Service thread*: (re)load the workspace's data set in a background thread; the
+        shape snapshot is cleared until it is loaded, then ``on_dataset`` is called."""
+        ref = self.workspace().settings.dataset_ref()
+        with self._lock:
+            self._dataset_generation += 1
+            generation = self._dataset_generation
+        self.input_shape = self.num_classes = None
+        self.dataset_error = None
+        self.index_dirty = True
+        thread = threading.Thread(
+            target=self._load_dataset, args=(ref, generation), name="remap-data", daemon=True
+        )
+        thread.start()
+
+    def _load_dataset(self, ref: dict[str, Any], generation: int) -> None:
+        from remap.service.workspace import load_split_cached
+
+        try:
+            split = load_split_cached(ref)
+            shape, classes, error = split.input_shape, split.num_classes, None
+        except Exception as exc:
+            shape, classes, error = None, None, " ".join(str(exc).split())
+            log.warning("data set %s: %s", ref.get("source"), error)
+        with self._lock:
+            if generation != self._dataset_generation:
+                return
+            self.input_shape, self.num_classes, self.dataset_error = shape, classes, error
+        if self.on_dataset is not None:
+            try:
+                self.on_dataset()
+            except Exception:
+                log.exception("data set callback failed")
+        if generation == 1 and warmup_enabled():
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        try:
+            from remap.analysis.warmup import shared_warmup
+
+            shared_warmup().start()  # its own thread; also points numba at the REMAP cache
+            from remap.analysis.otmann_fast import warm_up
+
+            warm_up()
+        except Exception as exc:
+            log.warning("warm-up failed: %s", " ".join(str(exc).split()))
+
+    @staticmethod
+    def warmup_state() -> str:
+        import sys
+
+        module = sys.modules.get("remap.analysis.warmup")
+        if module is None:
+            return "cold"
+        return str(module.shared_warmup().state)
+
+    # -- training workers -----------------------------------------------------------------------
+    def sync_executor(self, counts: Mapping[str, int], paused: bool) -> None:
+        """*Service thread*, from every watcher tick: start the workers when jobs are queued
+        (and ``autoTrain`` allows), restart dead ones, stop them when idle for a while or
+        when the worker settings changed."""
+        ws = self.workspace()
+        now = time.monotonic()
+        if now - self._last_requeue > REQUEUE_EVERY_SECONDS:
+            self._last_requeue = now
+            if counts.get("running", 0):
+                ws.store.requeue_expired()  # jobs of workers that vanished with a server
+        from remap.service.queue import worker_count
+
+        key = (worker_count(ws), ws.settings.device)
+        busy = counts.get("running", 0) > 0 or (counts.get("queued", 0) > 0 and not paused)
+        if self._executor is not None:
+            if not self.auto_train or key != self._executor_key:
+                self.stop_executor()
+            else:
+                self._executor.restart_dead()
+                if busy:
+                    self._idle_since = None
+                elif self._idle_since is None:
+                    self._idle_since = now
+                elif now - self._idle_since > IDLE_STOP_SECONDS:
+                    log.info("no training for %.0f s: stopping the workers", IDLE_STOP_SECONDS)
+                    self.stop_executor()
+                return
+        if self.auto_train and counts.get("queued", 0) > 0 and not paused:
+            self._start_executor(key)
+
+    def _start_executor(self, key: tuple[int, str]) -> None:
+        from remap.jobs.executor import LocalExecutor
+
+        ws = self.workspace()
+        executor = LocalExecutor(
+            ws.store.path,
+            workers=key[0],
+            device=key[1],
+            until_idle=False,
+            threads=ws.settings.threads,
+            log_dir=ws.store.path.parent / "logs",
+        )
+        executor.start()
+        log.info("started %d training worker(s) on %s", key[0], key[1])
+        self._executor, self._executor_key, self._idle_since = executor, key, None
+
+    def stop_executor(self) -> None:
+        """*Service thread*: stop the workers (each gives its job back to the queue)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.stop()
+            log.info("training workers stopped")
+
+    def executor_info(self) -> list[dict[str, Any]]:
+        return [] if self._executor is None else self._executor.describe()
+
+    # -- shutdown ---------------------------------------------------------------------------------
+    def _close_in_thread(self) -> None:
+        try:
+            self.stop_executor()
+        finally:
+            if self._ws is not None:
+                self._ws.close()
+                self._ws = None
+            self._open_error = "the server is shutting down"
+
+    def close(self, timeout: float = 20.0) -> None:
+        """Stop the workers and close the workspace (idempotent; from any thread but the
+        service thread)."""
+        if self._closed:
+            return
+        future = self.submit(self._close_in_thread)
+        self._closed = True
+        try:
+            future.result(timeout)
+        except Exception:
+            log.exception("error while closing the workspace")
+        self._pool.shutdown(wait=False, cancel_futures=True)
