@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares everything REMAP needs, idempotently: a Python virtual environment in .venv with
 # PyTorch (CPU build 2.13.0, installed first so that no other torch build is pulled) and the
-# remap package with its dev tools. Re-running it on a finished set-up takes seconds.
+# remap package with its dev tools; then the extension's npm packages and its build (the
+# extension bundle, the webviews and the HTML-report assets). Re-running it takes seconds.
 #   REMAP_PYTHON=python3.11 bash scripts/setup.sh     # choose the base interpreter
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,3 +26,14 @@ if [ ! -f "$stamp" ] || [ python_server/pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 log "python ready: $("$VENV/bin/python" -c 'import torch, remap; print("torch", torch.__version__, "· remap", remap.__version__)')"
+
+if command -v npm >/dev/null; then
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  log "building the extension and webviews"
+  npm run -s build >/dev/null
+else
+  log "npm not found: skipping the VS Code extension and the HTML report bundle"
+fi

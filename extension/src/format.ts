@@ -1,0 +1,108 @@
+/**
+ * Text for models, jobs and the queue as the extension shows them (tree items, quick picks,
+ * the status bar): accuracy, parameter counts, deltas against a parent, queue summaries.
+ * Pure functions; no 'vscode' import.
+ */
+import type { Job, ModelRow, QueueSummary } from './protocol';
+
+/** 0.8734 → "87.3%"; null → "—". */
+export function formatAccuracy(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${(value * 100).toFixed(1)}%`;
+}
+
+/** 950 → "950", 12_400 → "12.4k", 1_250_000 → "1.25M". */
+export function formatParams(n: number): string {
+  const abs = Math.abs(n);
+  if (abs >= 1_000_000) return `${trim((n / 1_000_000).toFixed(2))}M`;
+  if (abs >= 1_000) return `${trim((n / 1_000).toFixed(1))}k`;
+  return String(n);
+}
+
+function trim(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+function signed(text: string, value: number): string {
+  return value > 0 ? `+${text}` : value < 0 ? `−${text.replace(/^-/, '')}` : `±${text}`;
+}
+
+/** Accuracy difference in percentage points, e.g. "+1.2 pp"; null when either is untrained. */
+export function formatDeltaAccuracy(child: number | null, parent: number | null): string | null {
+  if (child === null || parent === null) return null;
+  const d = (child - parent) * 100;
+  return signed(`${Math.abs(d).toFixed(1)} pp`, Math.abs(d) < 0.05 ? 0 : d);
+}
+
+/** Parameter difference, e.g. "−3.2k". */
+export function formatDeltaParams(child: number, parent: number): string {
+  const d = child - parent;
+  return signed(formatParams(Math.abs(d)), d);
+}
+
+/** "#12 m12" or "#12 best_model" (names that already carry the id are not repeated). */
+export function modelLabel(row: Pick<ModelRow, 'id' | 'name'>): string {
+  return row.name === `m${row.id}` || row.name === '' ? `model ${row.id}` : `#${row.id} ${row.name}`;
+}
+
+/** "87.3% · 12.4k params" (trained) or "training · 12.4k params". */
+export function modelDescription(row: ModelRow): string {
+  const params = `${formatParams(row.params)} params`;
+  if (row.state === 'trained' && row.valAcc !== null) return `${formatAccuracy(row.valAcc)} · ${params}`;
+  return `${row.state} · ${params}`;
+}
+
+/** A multi-line tooltip for a model. */
+export function modelTooltip(row: ModelRow, parent?: ModelRow): string {
+  const lines = [
+    `${modelLabel(row)} (${row.origin})`,
+    row.layers,
+    `params ${row.params.toLocaleString('en-US')} · validation accuracy ${formatAccuracy(row.valAcc)}` +
+      (row.trainAcc !== null ? ` · train ${formatAccuracy(row.trainAcc)}` : ''),
+    `state ${row.state}${row.epochs !== null ? ` · ${row.epochs} epochs` : ''}`,
+  ];
+  if (parent) {
+    const dAcc = formatDeltaAccuracy(row.valAcc, parent.valAcc);
+    lines.push(`parent ${modelLabel(parent)} · Δparams ${formatDeltaParams(row.params, parent.params)}` +
+      (dAcc ? ` · Δaccuracy ${dAcc}` : ''));
+  }
+  if (row.changes.length > 0) lines.push(...row.changes.map((c) => `• ${c}`));
+  return lines.join('\n');
+}
+
+/** The status-bar text for the queue: "REMAP: 2 training · 5 queued", "REMAP: idle". */
+export function queueStatusText(summary: QueueSummary | undefined): string {
+  if (!summary) return 'REMAP';
+  const parts: string[] = [];
+  if (summary.paused) parts.push('paused');
+  if (summary.running > 0) parts.push(`${summary.running} training`);
+  if (summary.queued > 0) parts.push(`${summary.queued} queued`);
+  return parts.length === 0 ? 'REMAP: idle' : `REMAP: ${parts.join(' · ')}`;
+}
+
+/** A codicon for the queue state. */
+export function queueStatusIcon(summary: QueueSummary | undefined): string {
+  if (!summary) return '$(beaker)';
+  if (summary.paused) return '$(debug-pause)';
+  return summary.running > 0 ? '$(sync~spin)' : '$(beaker)';
+}
+
+/** Tooltip with every count. */
+export function queueStatusTooltip(summary: QueueSummary | undefined): string {
+  if (!summary) return 'REMAP: no queue information yet';
+  return [
+    `REMAP training queue${summary.paused ? ' (paused)' : ''}`,
+    `${summary.running} training, ${summary.queued} queued`,
+    `${summary.done} done, ${summary.failed} failed, ${summary.cancelled} cancelled`,
+    'Click to show the queue',
+  ].join('\n');
+}
+
+/** "#7 · model 12 — running" style text for a job. */
+export function jobDescription(job: Job, row?: ModelRow): string {
+  const parts: string[] = [job.state];
+  if (job.state === 'queued') parts.push(`position ${job.position}`);
+  if (job.cancelRequested) parts.push('cancelling');
+  parts.push(`${job.epochs} epoch${job.epochs === 1 ? '' : 's'}`);
+  if (row) parts.push(`${formatParams(row.params)} params`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,309 @@
+// End-to-end: the packaged REMAP extension in a real code-server, the real Python language
+// server (the repo's .venv), real training on a tiny .npz, driven by headless Chromium.
+// One workbench session; the steps build on each other (map → inspect → ablate → queue →
+// train → export + code lens → restart → reload restores the panel → clean logs).
+// Prerequisites: npm run e2e:install. Screenshots: tests/e2e/artifacts/.
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as h from './harness.mjs';
+
+const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
+const EXTHOST_LOG = /remoteexthost\.log$/;
+
+let cs;
+let ext;
+let browser;
+let page;
+let demo;
+let failed = false;
+
+/** Model rows of the demo workspace, straight from the CLI (`remap list --json`). */
+async function listModels() {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { stdout } = await promisify(execFile)(h.PYTHON, ['-m', 'remap', 'list', '-w', demo.ws, '--json'], { maxBuffer: 16 << 20 });
+  return JSON.parse(stdout);
+}
+
+/** The map panel's page (found by `#app[data-panel="map"]`, so other visible panels do not matter). */
+const mapFrame = () => h.panelFrame(page, 'map');
+const mapCanvas = async (pane = 'left') => (await mapFrame()).locator(`canvas.map-canvas[data-pane="${pane}"]`);
+
+async function mapPoints(pane = 'left') {
+  return Number(await (await mapCanvas(pane)).getAttribute('data-points', { timeout: 5_000 }));
+}
+
+/** List rows (quick pick or tree) under `scope` whose label is exactly `label`. */
+function rowLabelled(scope, label) {
+  return scope.locator('.monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }),
+  });
+}
+
+const quickPickRow = (label) => rowLabelled(page.locator('.quick-input-widget'), label);
+
+async function statusBarText() {
+  return (await page.locator('.statusbar-item', { hasText: 'REMAP' }).first().textContent({ timeout: 5_000 })) ?? '';
+}
+
+/** Make the REMAP view container visible and return the pane of view `name`. */
+async function remapView(name) {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }) });
+  if (!(await pane.first().isVisible().catch(() => false))) {
+    await page.locator('.activitybar .action-item a[aria-label^="REMAP"]').first().click();
+  }
+  await pane.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const header = pane.first().locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  return pane.first();
+}
+
+describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
+  before(async () => {
+    h.checkPrerequisites();
+    ext = await h.installExtension();
+    demo = await h.makeDemoWorkspace({ models: 3, epochs: 1, variations: 1 });
+    cs = await h.startCodeServer({
+      extensionsDir: ext.extensionsDir,
+      settings: h.baseSettings({
+        'remap.python': h.PYTHON,
+        'remap.dataset': demo.dataset,
+        'remap.epochs': 1,
+        'remap.maxParams': 200_000,
+        'remap.workers': 1,
+      }),
+    });
+    browser = await h.launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await h.openWorkbench(page, cs.url, demo.ws);
+    await h.waitForLog(cs.userDataDir, LOG, /language client running/, { timeout: 180_000 });
+  });
+
+  after(async () => {
+    if (failed && page) await h.screenshot(page, `failure-${Date.now()}.png`).catch(() => {});
+    await browser?.close();
+    await cs?.stop();
+    if (ext) await fsp.rm(ext.dir, { recursive: true, force: true });
+    if (!failed && cs && !process.env.E2E_KEEP) {
+      await fsp.rm(cs.dir, { recursive: true, force: true });
+      await fsp.rm(demo.ws, { recursive: true, force: true });
+    } else if (cs) {
+      console.error(`kept for inspection: ${cs.dir} (workspace ${demo?.ws})`);
+    }
+  });
+
+  const step = (name, fn) =>
+    test(name, async (t) => {
+      try {
+        await fn(t);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    });
+
+  step('the status bar shows the queue state', async () => {
+    const text = await h.eventually(async () => {
+      const s = await statusBarText();
+      return /REMAP: (idle|.*queued|.*training)/.test(s) && s;
+    }, { message: 'REMAP status bar item' });
+    assert.match(text, /REMAP: idle/);
+  });
+
+  step('"REMAP: Open Model Map" shows every demo model on the map', async () => {
+    await h.runCommand(page, 'REMAP: Open Model Map');
+    const n = demo.models.length;
+    assert.ok(n >= 5, `the demo made only ${n} models`);
+    await (await mapCanvas('left')).waitFor({ timeout: 60_000 });
+    const shown = await h.eventually(async () => (await mapPoints('left')) === n && n, { message: `${n} points on the architecture map` });
+    assert.equal(shown, n);
+    // every demo model is trained, so the prediction map has them all too
+    await h.eventually(async () => (await mapPoints('right')) === n, { message: `${n} points on the prediction map` });
+  });
+
+  step('clicking a model in the Experiments view inspects it on the map', async () => {
+    const parent = demo.models.find((m) => demo.models.some((c) => c.parent_id === m.id));
+    assert.ok(parent, 'the demo has a parent with children');
+    const pane = await remapView('Experiments');
+    const row = rowLabelled(pane, `model ${parent.id}`).first();
+    await row.waitFor({ timeout: 30_000 });
+    const children = demo.models.filter((m) => m.parent_id === parent.id);
+    // the parent's groups (Ablations / Variations) are expanded under it, with Δaccuracy
+    await pane.locator('.monaco-list-row', { hasText: /Ablations \(\d+\)/ }).first().waitFor({ timeout: 10_000 });
+    const childRow = rowLabelled(pane, `model ${children[0].id}`).first();
+    assert.match((await childRow.textContent()) ?? '', /Δacc/);
+    await row.click();
+    const inspector = (await mapFrame()).locator(`.inspector[data-model="${parent.id}"]`);
+    await inspector.waitFor({ timeout: 30_000 });
+    assert.match((await inspector.textContent()) ?? '', /param/i);
+  });
+
+  step('ablating a model from the palette queues its children (queue paused); reorder and cancel inline; the rest train onto the map', async () => {
+    const before = (await listModels()).length;
+    // a model with no children yet and at least two layers besides the output layer
+    const target = demo.models.find(
+      (m) => !demo.models.some((c) => c.parent_id === m.id) && m.layers.split('→').length >= 3 && m.origin === 'sampled',
+    ) ?? demo.models.find((m) => !demo.models.some((c) => c.parent_id === m.id) && m.layers.split('→').length >= 3);
+    assert.ok(target, 'a model to ablate');
+    const ablatable = target.layers.split('→').length - 1;
+
+    await h.runCommand(page, 'REMAP: Pause Training Queue');
+    await h.eventually(async () => /paused/.test(await statusBarText()), { message: 'status bar says paused' });
+
+    await h.runCommand(page, 'REMAP: Ablate Model');
+    const qi = h.quickInput(page);
+    await qi.waitTitle(/Ablate Model/);
+    await qi.input.fill(`model ${target.id}`);
+    await quickPickRow(`model ${target.id}`).first().click();
+    await qi.waitTitle(new RegExp(`Ablate model ${target.id}`));
+    assert.equal(await page.locator('.quick-input-widget .monaco-list-row').count(), ablatable);
+    await qi.accept(); // all layers are pre-selected
+
+    const logText = await h.waitForLog(cs.userDataDir, LOG, new RegExp(`ablating model ${target.id}: (\\d+) new model`), { timeout: 60_000 });
+    const created = Number(new RegExp(`ablating model ${target.id}: (\\d+) new model`).exec(logText)[1]);
+    assert.ok(created >= 1, 'the ablation created children');
+
+    // queued, visibly: the status bar and the Queue view
+    const status = await h.eventually(async () => {
+      const s = await statusBarText();
+      return new RegExp(`paused · ${created} queued`).test(s) && s;
+    }, { message: `status bar "paused · ${created} queued"` });
+    assert.match(status, /REMAP: paused · \d+ queued/);
+    const queue = await remapView('Queue');
+    const rows = queue.locator('.monaco-list-row');
+    const labels = () => rows.locator('.label-name').allTextContents();
+    await h.eventually(async () => (await queue.locator('.monaco-list-row', { hasText: 'queued' }).count()) === created,
+      { message: `${created} queued rows in the Queue view` });
+    await h.screenshot(page, 'remap-queue.png');
+
+    // inline actions: move the last queued job up (remap/queue reorder), cancel the first one
+    assert.ok(created >= 2, `at least two children to reorder (got ${created})`);
+    const order = await labels();
+    const last = rows.nth(created - 1);
+    await last.hover();
+    await last.locator('.action-label[aria-label="Move Job Up"]').click();
+    const moved = order[created - 1];
+    await h.eventually(async () => (await labels()).indexOf(moved) === created - 2, { message: `${moved} moved up one place` });
+    const first = rows.nth(0);
+    const cancelled = (await first.locator('.label-name').textContent()).trim();
+    await first.hover();
+    await first.locator('.action-label[aria-label="Cancel Job"]').click();
+    await h.eventually(async () => (await rows.count()) === created - 1 && !(await labels()).includes(cancelled),
+      { message: `${cancelled} cancelled` });
+
+    await h.runCommand(page, 'REMAP: Resume Training Queue');
+    const trained = created - 1;
+    // the architecture map shows every model (the cancelled one too), the prediction map trained ones
+    await h.eventually(async () => (await mapPoints('left')) === before + created && (await mapPoints('right')) === before + trained,
+      { timeout: 240_000, interval: 1000, message: `${before + created} / ${before + trained} points on the maps after training` });
+    const models = await listModels();
+    const children = models.filter((m) => m.parent_id === target.id && m.origin === 'ablation');
+    assert.equal(children.length, created);
+    assert.deepEqual(children.map((c) => c.state).sort(), [...Array(trained).fill('trained'), 'cancelled'].sort());
+    assert.equal(children.find((c) => c.state === 'cancelled').id, Number(cancelled.replace('model ', '')));
+    await h.eventually(async () => /REMAP: idle/.test(await statusBarText()), { message: 'status bar idle again' });
+  });
+
+  step('exporting a model from the palette opens the file with the server\'s code lenses', async () => {
+    const best = [...(await listModels())].sort((a, b) => (b.val_acc ?? -1) - (a.val_acc ?? -1))[0];
+    await h.runCommand(page, 'REMAP: Export Model as PyTorch');
+    const qi = h.quickInput(page);
+    await qi.waitTitle(/Export Model as PyTorch/);
+    await qi.input.fill(`model ${best.id}`);
+    await quickPickRow(`model ${best.id}`).first().click();
+    await qi.waitTitle(new RegExp(`export model ${best.id}`));
+    await qi.accept(); // remap_models/ (the default)
+    const logText = await h.waitForLog(cs.userDataDir, LOG, new RegExp(`exported model ${best.id} to (.+\\.py)`), { timeout: 60_000 });
+    const file = new RegExp(`exported model ${best.id} to (.+\\.py)`).exec(logText)[1];
+    assert.ok(file.startsWith(demo.ws), `exported into the workspace: ${file}`);
+    await page.locator('.tab', { hasText: path.basename(file) }).first().waitFor({ timeout: 30_000 });
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'REMAP: show on map' }).first();
+    await lens.waitFor({ timeout: 90_000 });
+    await h.screenshot(page, 'remap-codelens.png');
+
+    // the lens runs remap.server.showOnMap through the language client; the map inspects the model
+    await lens.click();
+    await h.waitForLog(cs.userDataDir, LOG, /server command remap\.server\.showOnMap/, { timeout: 60_000 });
+    const inspector = (await mapFrame()).locator(`.inspector[data-model="${best.id}"]`);
+    await inspector.waitFor({ timeout: 30_000 });
+  });
+
+  step('"REMAP: Open Layer Builder" opens the builder on the chosen model beside the map', async () => {
+    const model = (await listModels()).find((m) => m.origin === 'sampled');
+    await h.runCommand(page, 'REMAP: Open Layer Builder');
+    const qi = h.quickInput(page);
+    await qi.waitTitle(/Open Layer Builder/);
+    await qi.input.fill(`model ${model.id}`);
+    await quickPickRow(`model ${model.id}`).first().click();
+    const tab = page.locator('.tab', { hasText: `REMAP: Builder · model ${model.id}` }).first();
+    await tab.waitFor({ timeout: 30_000 });
+    const frame = await h.panelFrame(page, 'builder');
+    // the builder's Generate tab is about that model
+    const header = frame.locator('#app[data-ready="true"] h2', { hasText: `Generate from ${model.name}` });
+    await header.first().waitFor({ timeout: 60_000 });
+    assert.match((await header.first().textContent()) ?? '', new RegExp(`#${model.id}$`));
+    await h.screenshot(page, 'remap-builder.png');
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click(); // the tab's close button
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  step('"REMAP: Restart Server" restarts once and the map still answers', async () => {
+    const count = (text) => (text.match(/language client running/g) ?? []).length;
+    const before = count(await h.readLogs(cs.userDataDir, LOG));
+    await h.runCommand(page, 'REMAP: Restart Server');
+    await h.eventually(async () => count(await h.readLogs(cs.userDataDir, LOG)) === before + 1, { timeout: 120_000, message: 'one restart' });
+    const n = (await listModels()).length;
+    await h.runCommand(page, 'REMAP: Open Model Map');
+    await h.eventually(async () => (await mapPoints('left')) === n, { message: `${n} points after the restart` });
+  });
+
+  step('after a window reload the map panel is restored (serializer) with its models', async () => {
+    const n = (await listModels()).length;
+    await h.screenshot(page, 'remap-map.png');
+    await page.reload();
+    await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 90_000 });
+    await page.locator('.tab', { hasText: 'REMAP: Model Map' }).first().waitFor({ timeout: 90_000 });
+    await page.locator('.tab', { hasText: 'REMAP: Model Map' }).first().click();
+    await h.eventually(async () => (await mapPoints('left')) === n, { timeout: 180_000, interval: 1000, message: `${n} points in the restored panel` });
+    const log = await h.readLogs(cs.userDataDir, LOG);
+    assert.match(log, /restoring the map panel/);
+  });
+
+  step('the extension host logged no uncaught errors from REMAP', async () => {
+    const host = await h.readLogs(cs.userDataDir, EXTHOST_LOG);
+    assert.match(host, /_doActivateExtension remap\.remap-vscode/);
+    const bad = host.split('\n').filter((l) => /\[error\]/.test(l) && /remap\.remap-vscode|remap-vscode|dist\/extension\.js/.test(l));
+    assert.deepEqual(bad, []);
+    const ours = await h.readLogs(cs.userDataDir, LOG);
+    // the server's stderr arrives at [error] level; anything else at [error] is ours
+    const errors = ours.split('\n').filter((l) => /\] \[error\]/.test(l) && !/remap-lsp (INFO|DEBUG|WARNING)/.test(l));
+    assert.deepEqual(errors, []);
+    assert.doesNotMatch(ours, /Traceback \(most recent call last\)/);
+  });
+
+  step('a crashed language server is restarted automatically, and the log says so', async () => {
+    const pids = (text) => [...text.matchAll(/REMAP language server \S+ starting \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    const seen = pids(await h.readLogs(cs.userDataDir, LOG));
+    const pid = seen.at(-1);
+    assert.ok(pid, 'the server logged its pid');
+    process.kill(pid, 'SIGKILL'); // the Python server this test's code-server started
+    await h.waitForLog(cs.userDataDir, LOG, /exited unexpectedly; restarting it \(1 of 3\)/, { timeout: 60_000 });
+    const next = await h.eventually(async () => {
+      const now = pids(await h.readLogs(cs.userDataDir, LOG));
+      return now.length > seen.length && now.at(-1) !== pid && now.at(-1);
+    }, { timeout: 120_000, message: 'a new server process' });
+    assert.notEqual(next, pid);
+    await h.waitForLog(cs.userDataDir, LOG, /server back: panels refetch/, { timeout: 120_000 });
+    await h.eventually(async () => /REMAP: idle/.test(await statusBarText()), { timeout: 60_000, message: 'status bar back to the queue state' });
+    // a request from the webview reaches the new server: switch the left pane to accuracy vs. size
+    const n = (await listModels()).filter((m) => m.val_acc !== null).length;
+    await (await mapFrame()).locator('.map-pane[data-pane="left"] select.view-select').selectOption('accuracy');
+    await h.eventually(async () => (await (await mapCanvas('left')).getAttribute('data-view')) === 'accuracy' && (await mapPoints('left')) === n,
+      { timeout: 60_000, message: `${n} points on the accuracy view after the crash` });
+    const ours = await h.readLogs(cs.userDataDir, LOG);
+    assert.match(ours, /server state: starting[\s\S]*server state: running/);
+  });
+});
