@@ -48,7 +48,9 @@ class TrainConfig:
         if self.lr_decay == 0.0:
             raise ConfigError("lr_decay", "must be greater than 0 (1 keeps the rate constant)")
         if not isinstance(self.early_stopping, bool):
-            raise ConfigError("early_stopping", f"expected true or false, got {self.early_stopping!r}")
+            raise ConfigError(
+                "early_stopping", f"expected true or false, got {self.early_stopping!r}"
+            )
         _check_int("patience", self.patience, minimum=0)
         _check_float("min_delta", self.min_delta, minimum=0.0)
         for name in ("lr", "lr_decay", "min_delta"):

@@ -37,7 +37,9 @@ def choose_device(preference: str = "auto") -> torch.device:
                 if torch.version.cuda is None
                 else "no CUDA GPU is visible"
             )
-            raise DeviceError(f"device {preference!r} was requested but {reason}; use 'cpu' or 'auto'")
+            raise DeviceError(
+                f"device {preference!r} was requested but {reason}; use 'cpu' or 'auto'"
+            )
         if pref == "cuda":
             return torch.device("cuda", torch.cuda.current_device())
         index_text = pref.split(":", 1)[1]

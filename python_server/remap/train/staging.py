@@ -57,7 +57,7 @@ def _digest(split: Split) -> str:
     h = hashlib.blake2b(digest_size=16)
     for arr in _arrays(split):
         h.update(repr((arr.dtype.str, arr.shape)).encode())
-        h.update(memoryview(np.ascontiguousarray(arr)).cast("B"))
+        h.update(np.ascontiguousarray(arr).data)
     return h.hexdigest()
 
 
