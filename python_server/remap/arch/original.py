@@ -123,17 +123,22 @@ def parse_model_set(data: Any, source: str = "model set") -> ModelSet:
     )
 
 
-def load_model_set(path: str | Path) -> ModelSet:
-    """Read a model-set JSON file; a missing or malformed file names the file."""
+def read_json_file(path: str | Path) -> Any:
+    """The decoded JSON of a file; a missing or malformed file raises
+    :class:`SpecFormatError` naming the file (and the line)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecFormatError(str(path), f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecFormatError(
             str(path), f"not valid JSON at line {exc.lineno}: {exc.msg}"
         ) from None
-    return parse_model_set(data, str(path))
+
+
+def load_model_set(path: str | Path) -> ModelSet:
+    """Read a model-set JSON file; a missing or malformed file names the file."""
+    return parse_model_set(read_json_file(path), str(path))

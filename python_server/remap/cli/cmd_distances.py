@@ -12,7 +12,6 @@ exits with status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from remap.arch.errors import ArchError, SpecFormatError
-from remap.arch.original import parse_model_set
+from remap.arch.original import parse_model_set, read_json_file
 from remap.arch.spec import ArchSpec
 
 EXIT_BAD_INPUT = 2
@@ -51,16 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def load_specs(path: str | Path) -> list[ArchSpec]:
     """The specs of a model file in file order (formats in the module docstring)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecFormatError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecFormatError(
-            str(path), f"not valid JSON at line {exc.lineno}: {exc.msg}"
-        ) from None
+    data = read_json_file(path)
     if isinstance(data, Mapping) and _is_original(data.get("models")):
         return [entry.spec for entry in parse_model_set(data, str(path)).models]
     entries = data.get("models") if isinstance(data, Mapping) else data

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remap.arch import ArchError, ArchSpec, SpecFormatError
-from remap.arch.ablation import ablate
+from remap.arch.ablation import AblationChild, ablate
 from remap.arch.handcraft import apply_edits
 from remap.arch.sampling import TransitionModel, sample_architectures
 from remap.arch.shapes import validate
-from remap.arch.variation import vary
+from remap.arch.variation import VariationChild, vary
 from remap.service.errors import ServiceError
 from remap.service.workspace import Workspace
 
@@ -81,6 +81,27 @@ def _add_and_queue(
     return model_id
 
 
+def _add_children(
+    ws: Workspace,
+    parent_id: int,
+    children: Sequence[AblationChild | VariationChild],
+    origin: str,
+    train: bool,
+) -> GenerateResult:
+    """Store the drawn children with their lineage; impossible ones go to ``skipped``."""
+    epochs = child_epochs(ws, parent_id) if train else None
+    result = GenerateResult()
+    for child in children:
+        if child.spec is None:
+            result.skipped.append(child.error or "no child could be made")
+            continue
+        _add_and_queue(
+            ws, result, child.spec, origin=origin, parent_id=parent_id,
+            changes=child.changes, train=train, epochs=epochs,
+        )  # fmt: skip
+    return result
+
+
 def sample(
     ws: Workspace,
     n: int,
@@ -122,17 +143,7 @@ def run_ablation(
         children = ablate(parent.spec, layers, ws.settings.max_params)
     except ArchError as exc:
         raise ServiceError(str(exc), "layers") from None
-    epochs = child_epochs(ws, model_id) if train else None
-    result = GenerateResult()
-    for child in children:
-        if child.spec is None:
-            result.skipped.append(child.error or "impossible child")
-            continue
-        _add_and_queue(
-            ws, result, child.spec, origin="ablation", parent_id=model_id,
-            changes=child.changes, train=train, epochs=epochs,
-        )  # fmt: skip
-    return result
+    return _add_children(ws, model_id, children, "ablation", train)
 
 
 def run_variation(
@@ -154,17 +165,7 @@ def run_variation(
         )  # fmt: skip
     except ArchError as exc:
         raise ServiceError(str(exc), "variation") from None
-    epochs = child_epochs(ws, model_id) if train else None
-    result = GenerateResult()
-    for child in children:
-        if child.spec is None:
-            result.skipped.append(child.error or "no child drawn")
-            continue
-        _add_and_queue(
-            ws, result, child.spec, origin="variation", parent_id=model_id,
-            changes=child.changes, train=train, epochs=epochs,
-        )  # fmt: skip
-    return result
+    return _add_children(ws, model_id, children, "variation", train)
 
 
 def run_handcrafted(
