@@ -104,3 +104,35 @@ def test_export_of_a_trained_model_runs_on_its_own(trained: Path) -> None:
             exporting.export_model(ws, best.id, "exported", path.name, class_name="Best")
         imported = exporting.import_python_file(ws, path, train=False)
         assert imported.existing == [best.id]  # the same architecture: de-duplicated
+
+
+def test_cli_workspace_distances_and_maps(trained: Path) -> None:
+    import json
+
+    from remap.service import Workspace
+
+    with Workspace.open(trained) as ws:
+        ids = [m.id for m in ws.store.list_models()]
+        trained_ids = [r.id for r in views.model_rows(ws) if r.val_acc is not None]
+
+    def remap(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "remap", *args, "-w", str(trained)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    out = remap("distances", "--metric", "otmann")
+    assert out.returncode == 0, out.stderr
+    rows = [line.split(",") for line in out.stdout.splitlines()]
+    assert rows[0] == ["id", *map(str, ids)]
+    matrix = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+    assert np.allclose(matrix, matrix.T) and np.all(np.diag(matrix) == 0)
+    pred = remap("distances", "--metric", "prediction")
+    assert pred.returncode == 0, pred.stderr
+    assert pred.stdout.splitlines()[0] == ",".join(["id", *map(str, trained_ids)])
+    shown = remap("map", "accuracy", "--json")
+    assert shown.returncode == 0, shown.stderr
+    points = json.loads(shown.stdout)["points"]
+    assert sorted(p["id"] for p in points) == sorted(trained_ids)
+    bad = remap("map", "colour")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

@@ -15,13 +15,14 @@ import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
 from remap.arch.errors import ArchError, SpecFormatError
 from remap.arch.original import parse_model_set, read_json_file
 from remap.arch.spec import ArchSpec
+from remap.cli.common import add_workspace_options, open_workspace
 
 EXIT_BAD_INPUT = 2
 PRESETS = ("default", "remap")
@@ -34,8 +35,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="pairwise distance matrix of a model file (CSV)",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
-    parser.add_argument("models", metavar="MODELS.json", help="model file (original or ours)")
-    parser.add_argument("--metric", choices=("otmann",), default="otmann")
+    parser.add_argument(
+        "models",
+        metavar="MODELS.json",
+        nargs="?",
+        help="model file (original or ours); without it, the models of the workspace",
+    )
+    parser.add_argument(
+        "--metric",
+        choices=("otmann", "prediction"),
+        default="otmann",
+        help="prediction: held-out disagreement (workspace only, trained models)",
+    )
+    add_workspace_options(parser)
     parser.add_argument(
         "--params",
         choices=PRESETS,
@@ -92,24 +104,53 @@ def distance_matrix(
     return otmann_matrix(specs, params, workers=workers)
 
 
+def _workspace_matrix(args: argparse.Namespace) -> tuple[list[int], np.ndarray]:
+    from remap.service import maps
+
+    with open_workspace(args) as ws:
+        return maps.distance_matrix(ws, args.metric, args.params)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Handler of ``remap distances``: returns the exit status."""
+    """Handler of ``remap distances``: returns the exit status. For a model file the CSV has
+    no header (rows and columns in file order); for a workspace the first row and column
+    hold the model ids."""
+    from remap.service import ServiceError
+
+    ids: list[int] | None = None
     try:
-        specs = load_specs(args.models)
-        matrix = distance_matrix(specs, args.metric, args.params, args.workers)
-    except (SpecFormatError, ArchError, ValueError) as exc:
+        if args.models is None:
+            ids, matrix = _workspace_matrix(args)
+        elif args.metric != "otmann":
+            raise ValueError("--metric prediction needs a workspace (omit MODELS.json)")
+        else:
+            specs = load_specs(args.models)
+            matrix = distance_matrix(specs, args.metric, args.params, args.workers)
+    except (SpecFormatError, ArchError, ValueError, ServiceError) as exc:
         print(f"remap distances: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         if args.out:
             with open(args.out, "w", encoding="utf-8") as fh:
-                np.savetxt(fh, matrix, fmt="%.18e", delimiter=",")
+                _write(fh, ids, matrix)
         else:
-            np.savetxt(sys.stdout, matrix, fmt="%.18e", delimiter=",")
+            _write(sys.stdout, ids, matrix)
     except OSError as exc:
-        print(f"remap distances: error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"remap distances: error: cannot write {args.out or 'standard output'}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     return 0
+
+
+def _write(out: TextIO, ids: list[int] | None, matrix: np.ndarray) -> None:
+    if ids is None:
+        np.savetxt(out, matrix, fmt="%.18e", delimiter=",")
+        return
+    out.write("id," + ",".join(map(str, ids)) + "\n")
+    for model_id, row in zip(ids, matrix, strict=True):
+        out.write(f"{model_id}," + ",".join(f"{v:.18e}" for v in row) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

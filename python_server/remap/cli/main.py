@@ -8,10 +8,26 @@ import sys
 from collections.abc import Sequence
 
 from remap import __version__
-from remap.cli import cmd_demo, cmd_distances, cmd_models, cmd_report, cmd_serve, cmd_workspace
+from remap.cli import (
+    cmd_demo,
+    cmd_distances,
+    cmd_map,
+    cmd_models,
+    cmd_report,
+    cmd_serve,
+    cmd_workspace,
+)
 from remap.cli.common import fail, user_errors
 
-COMMAND_MODULES = (cmd_demo, cmd_workspace, cmd_models, cmd_distances, cmd_serve, cmd_report)
+COMMAND_MODULES = (
+    cmd_demo,
+    cmd_workspace,
+    cmd_models,
+    cmd_distances,
+    cmd_map,
+    cmd_report,
+    cmd_serve,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

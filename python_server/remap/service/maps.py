@@ -83,6 +83,28 @@ def _prediction_matrix(ws: Workspace) -> tuple[list[int], dict[int, int], FloatA
     return ids, owner, matrix
 
 
+def distance_matrix(
+    ws: Workspace, metric: str = "otmann", params: str = "default"
+) -> tuple[list[int], FloatArray]:
+    """(model ids, N×N matrix) for the workspace: ``otmann`` over every model (``params``
+    ``default`` is cached and incremental, ``remap`` reproduces the original), or
+    ``prediction`` (held-out disagreement) over the trained models."""
+    if metric == "prediction":
+        run_ids, owner, matrix = _prediction_matrix(ws)
+        return [owner[r] for r in run_ids], matrix
+    if metric != "otmann":
+        raise ServiceError(f"expected otmann or prediction, got {metric!r}", "metric")
+    if params == "default":
+        return _otmann_matrix(ws)
+    if params != "remap":
+        raise ServiceError(f"expected default or remap, got {params!r}", "params")
+    from remap.analysis.otmann import OtmannParams
+    from remap.analysis.otmann_fast import otmann_matrix
+
+    models = ws.store.list_models()
+    return [m.id for m in models], otmann_matrix([m.spec for m in models], OtmannParams.remap())
+
+
 def _updated_layout(
     ws: Workspace,
     view: str,
