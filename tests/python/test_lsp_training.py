@@ -156,7 +156,9 @@ async def test_killed_server_then_restarted_resumes_the_queue(tmp_path: Path) ->
             )
             ids += created["created"]
         jobs = [
-            *(await first.request("remap/train", {"modelIds": ids[:1], "epochs": 120}))["jobs"],
+            *(await first.request("remap/train", {"modelIds": ids[:1], "epochs": 1000}))[
+                "jobs"
+            ],  # long enough to be mid-run
             *(await first.request("remap/train", {"modelIds": ids[1:], "epochs": 2}))["jobs"],
         ]
         await wait_for(lambda: first.of("remap/epoch"), timeout=60)
