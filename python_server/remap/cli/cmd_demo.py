@@ -25,7 +25,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.fresh and (root / ".remap").exists():
         shutil.rmtree(root / ".remap")
     root.mkdir(parents=True, exist_ok=True)
-    overrides = {"dataset": args.dataset, "epochs": args.epochs, "seed": args.seed}
+    overrides = {
+        "dataset": args.dataset,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "max_params": args.max_params,
+    }
     with Workspace.open(root, None, overrides) as ws:
         split = ws.split()
         print(
@@ -71,6 +76,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--models", type=int, default=12, help="size of the sampled model space")
     p.add_argument("--epochs", type=int, default=8, help="maximum epochs per base model")
     p.add_argument("--variations", type=int, default=5)
+    p.add_argument(
+        "--max-params",
+        type=int,
+        default=200_000,
+        help="parameter budget (small by default so the demo takes minutes on a CPU)",
+    )
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fresh", action="store_true", help="start from an empty store")
