@@ -103,3 +103,18 @@ def test_a_missing_data_set_is_a_clear_error(tmp_path: Path) -> None:
         ws.update_settings({"dataset": str(tmp_path / "missing.npz")})
         with pytest.raises(ServiceError, match="^dataset: .*missing.npz"):
             experiments.sample(ws, 1)
+
+
+def test_old_change_events_are_pruned_when_a_workspace_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remap.service import Workspace, workspace
+
+    with tiny_workspace(tmp_path) as ws:
+        experiments.sample(ws, 6, seed=2, train=False)
+        last = ws.store.last_event_seq()
+        assert len(ws.store.events_since(0)) > 5
+    monkeypatch.setattr(workspace, "EVENTS_KEPT", 5)
+    with Workspace.open(tmp_path) as again:
+        kept = again.store.events_since(0)
+        assert len(kept) <= 6 and kept[-1].seq >= last  # the newest stay, sequence intact

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 DEFAULT_STORE = Path(".remap") / "remap.db"
 SETTINGS_KEY = "workspace_settings"
+# The change feed only needs recent events (watchers poll every fraction of a second).
+EVENTS_KEPT = 10_000
 
 _split_cache: dict[tuple[str, float, int], Split] = {}
 _split_lock = threading.Lock()
@@ -56,6 +58,7 @@ class Workspace:
         if not path.is_absolute():
             path = root / path
         store = Store.open(path)
+        store.prune_events(keep_last=EVENTS_KEPT)
         saved = store.get_setting(SETTINGS_KEY, {}) or {}
         try:
             settings = WorkspaceSettings().merged(saved)
