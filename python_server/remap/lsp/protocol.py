@@ -4,11 +4,14 @@ conversion between the wire (camelCase) and the service layer (snake_case)."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping
-from functools import lru_cache
-from typing import Any
+
+from remap.service.wire import Wire as Wire
+from remap.service.wire import camel as camel
+from remap.service.wire import snake as snake
+from remap.service.wire import to_camel as to_camel
+from remap.service.wire import to_snake as to_snake
+from remap.service.wire import to_wire as to_wire
 
 SERVER_NAME = "remap"
 
@@ -59,68 +62,10 @@ COMMANDS = (CMD_SHOW_ON_MAP, CMD_ABLATE, CMD_VARY, CMD_TRAIN, CMD_EXPORT_VARIANT
 PROGRESS_TITLE = "REMAP: training"
 DIAGNOSTIC_SOURCE = "REMAP"
 
-# -- key conversion -------------------------------------------------------------------------------
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
-
-
-class Wire(dict[str, Any]):
-    """An answer already in wire form (camelCase JSON); :func:`to_wire` passes it through."""
-
-
-@lru_cache(maxsize=4096)
-def camel(name: str) -> str:
-    """``per_class_acc`` → ``perClassAcc`` (names without underscores are unchanged)."""
-    if "_" not in name:
-        return name
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def snake(name: str) -> str:
-    """``perClassAcc`` → ``per_class_acc`` (names already in snake_case are unchanged)."""
-    return _CAMEL_BOUNDARY.sub(lambda m: "_" + m.group(1).lower(), name)
-
-
-def to_camel(value: Any) -> Any:
-    """A copy of JSON data with every object key in camelCase (lists and tuples become lists)."""
-    if isinstance(value, Mapping):
-        return {camel(str(k)): to_camel(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_camel(v) for v in value]
-    return value
-
-
-def to_snake(value: Any) -> Any:
-    """A copy of JSON data with every object key in snake_case."""
-    if isinstance(value, Mapping):
-        return {snake(str(k)): to_snake(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_snake(v) for v in value]
-    return value
+# -- key conversion: one implementation in remap.service.wire, shared with the HTML report --
 
 
 def camel_path(path: str) -> str:
     """A field path from the engine (``layers[3].kernel_size``) in wire spelling
     (``layers[3].kernelSize``)."""
     return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: camel(m.group(0)), path)
-
-
-def to_wire(value: Any) -> Any:
-    """JSON data for the client: camelCase keys, numpy scalars and arrays as plain numbers
-    and lists, non-finite floats as null (JSON has no NaN)."""
-    if isinstance(value, Wire):
-        return value
-    if isinstance(value, Mapping):
-        return {camel(str(k)): to_wire(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
-    if callable(tolist):
-        return to_wire(tolist())
-    if hasattr(value, "__fspath__"):
-        return str(value)
-    return value

@@ -12,7 +12,7 @@ from remap.service.maps import VIEWS, get_map
 from remap.service.queue import job_dict, summarise
 from remap.service.status import dataset_summary, workspace_status
 from remap.service.views import model_details, model_rows
-from remap.service.wire import to_camel
+from remap.service.wire import to_wire
 
 SNAPSHOT_FORMAT = "remap-report"
 SNAPSHOT_VERSION = 1
@@ -48,7 +48,7 @@ def collect_snapshot(ws: Workspace, examples_per_class: int = 4) -> dict[str, An
         "summary": summarise(ws.store).to_dict(),
         "jobs": [job_dict(job) for job in ws.store.list_jobs()],
     }
-    snapshot: dict[str, Any] = to_camel(
+    snapshot: dict[str, Any] = to_wire(
         {
             "status": status,
             "models": [row.to_dict() for row in rows],
@@ -57,9 +57,9 @@ def collect_snapshot(ws: Workspace, examples_per_class: int = 4) -> dict[str, An
             "queue": queue,
         }
     )
-    # Keys of `details` are model ids: keep them as they are (to_camel only renames keys
-    # with underscores, but be explicit).
-    snapshot["details"] = {key: to_camel(value) for key, value in details.items()}
+    # Keys of `details` are model ids: keep them as they are (to_wire only renames keys with
+    # underscores, but be explicit).
+    snapshot["details"] = {key: to_wire(value) for key, value in details.items()}
     snapshot["format"] = SNAPSHOT_FORMAT
     snapshot["version"] = SNAPSHOT_VERSION
     snapshot["generatedAt"] = datetime.now(UTC).isoformat(timespec="seconds")
