@@ -50,10 +50,16 @@ async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
 async def test_notifications_and_progress_during_training(env: Env) -> None:
     c = env.client
     c.notes.clear()
-    first = await c.request("remap/generate", {"kind": "spec", "spec": small_spec(3)})
-    second = await c.request("remap/generate", {"kind": "spec", "spec": small_spec(5)})
+    # Add both models first and queue them in one request, so the progress of this busy
+    # period counts two models from its first report on.
+    first = await c.request(
+        "remap/generate", {"kind": "spec", "spec": small_spec(3), "train": False}
+    )
+    second = await c.request(
+        "remap/generate", {"kind": "spec", "spec": small_spec(5), "train": False}
+    )
     ids = first["created"] + second["created"]
-    jobs = first["jobs"] + second["jobs"]
+    jobs = (await c.request("remap/train", {"modelIds": ids}))["jobs"]
     assert len(ids) == 2 and len(jobs) == 2
 
     def idle() -> bool:  # the watcher's last word: sent after the epochs of the same poll
