@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from remap.codegen.scope import UNKNOWN, Scope, Unmappable, source_text
+from remap.codegen.scope import UNKNOWN, Scope, Unmappable, name_assignment, source_text
 from remap.codegen.torchmap import (
     MODULES,
     Op,
@@ -149,19 +149,15 @@ class Flow:
                 raise Unmappable("forward() returning nothing", stmt.lineno)
             self.ops.extend(self.expr(stmt.value))
             return True
-        target: ast.expr | None = None
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        if isinstance(target, ast.Name) and value is not None:
+        assigned = name_assignment(stmt)
+        if assigned is not None:
+            name, value = assigned
             if self._is_batch_size(value):
-                self.batch_names.add(target.id)
+                self.batch_names.add(name)
                 return False
             self.ops.extend(self.expr(value))
-            self.current = target.id
-            self.batch_names.discard(target.id)
+            self.current = name
+            self.batch_names.discard(name)
             return False
         if isinstance(stmt, ast.AugAssign):
             raise Unmappable(f"in-place arithmetic '{source_text(stmt)}'", stmt.lineno)

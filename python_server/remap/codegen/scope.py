@@ -160,22 +160,31 @@ def collect_aliases(tree: ast.Module) -> tuple[dict[str, str], frozenset[str]]:
     return aliases, frozenset(classes)
 
 
+def name_assignment(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
+    """``(name, value)`` for ``name = value`` or ``name: T = value``; None otherwise."""
+    target: ast.expr | None = None
+    value: ast.expr | None = None
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    if isinstance(target, ast.Name) and value is not None:
+        return target.id, value
+    return None
+
+
 def collect_constants(body: list[ast.stmt], scope: Scope) -> dict[str, Any]:
     """``NAME = <constant>`` assignments of a module or class body, in order."""
     found: dict[str, Any] = {}
     for stmt in body:
-        target: ast.expr | None = None
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        if isinstance(target, ast.Name) and value is not None:
+        assigned = name_assignment(stmt)
+        if assigned is not None:
+            name, value = assigned
             result = scope.value(value)
             if result is not UNKNOWN:
-                found[target.id] = result
-                scope.constants[target.id] = result
+                found[name] = result
+                scope.constants[name] = result
             else:
-                scope.constants.pop(target.id, None)
-                found.pop(target.id, None)
+                scope.constants.pop(name, None)
+                found.pop(name, None)
     return found
