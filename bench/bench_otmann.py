@@ -30,7 +30,7 @@ from remap.arch.layers import Activation, AvgPool, Conv2D, Dense, Dropout, Layer
 from remap.arch.original import load_model_set
 from remap.arch.spec import ArchSpec
 
-REFERENCE = Path("/work/shared/reference/remap-quickdraw/models.json")
+REFERENCE = Path(__file__).resolve().parents[1] / "tests/data/remap-quickdraw/models.json"
 
 
 def sample_specs(n: int, seed: int) -> list[ArchSpec]:

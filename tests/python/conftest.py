@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the reference model set (beside the checkout, in ../shared)."""
+"""Shared fixtures: the reference model set vendored in tests/data (see its README)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference" / "remap-quickdraw"
+REFERENCE = REPO / "tests" / "data" / "remap-quickdraw"
 
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not (REFERENCE / "models.json").exists():
-        pytest.fail(f"reference model set not found at {REFERENCE} (../shared beside the checkout)")
+        pytest.fail(f"reference model set not found at {REFERENCE}")
     return REFERENCE

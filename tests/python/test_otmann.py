@@ -30,15 +30,11 @@ from remap.arch.layers import (
 from remap.arch.original import load_model_set
 from remap.arch.spec import ArchSpec
 
-REFERENCE = Path("/work/shared/reference/remap-quickdraw")
-if not REFERENCE.exists():  # the repository copy, when the shared folder is not mounted
-    REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "remap-quickdraw"
-
 
 @pytest.fixture(scope="module")
-def reference() -> tuple[list[ArchSpec], np.ndarray]:
-    models = load_model_set(REFERENCE / "models.json")
-    matrix = np.loadtxt(REFERENCE / "otmann_distances.csv", delimiter=",", usecols=range(100))
+def reference(reference_dir: Path) -> tuple[list[ArchSpec], np.ndarray]:
+    models = load_model_set(reference_dir / "models.json")
+    matrix = np.loadtxt(reference_dir / "otmann_distances.csv", delimiter=",", usecols=range(100))
     return [m.spec for m in models.models], matrix
 
 

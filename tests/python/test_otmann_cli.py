@@ -16,10 +16,6 @@ from remap.arch.layers import AvgPool, Conv2D, Dense, MaxPool
 from remap.arch.spec import ArchSpec
 from remap.cli.cmd_distances import main
 
-REFERENCE = Path("/work/shared/reference/remap-quickdraw")
-if not REFERENCE.exists():
-    REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "remap-quickdraw"
-
 SPECS = [
     ArchSpec((1, 28, 28), 10, (Conv2D(3, 16), MaxPool(2), Dense(10))),
     ArchSpec((1, 28, 28), 10, (Conv2D(3, 16), AvgPool(2), Dense(10))),
@@ -27,14 +23,16 @@ SPECS = [
 ]
 
 
-def test_reference_model_set_reproduces_the_original_csv(tmp_path: Path) -> None:
+def test_reference_model_set_reproduces_the_original_csv(
+    tmp_path: Path, reference_dir: Path
+) -> None:
     out = tmp_path / "d.csv"
     code = main(
-        ["distances", str(REFERENCE / "models.json"), "--params", "remap", "--out", str(out)]
+        ["distances", str(reference_dir / "models.json"), "--params", "remap", "--out", str(out)]
     )
     assert code == 0
     got = np.loadtxt(out, delimiter=",")
-    want = np.loadtxt(REFERENCE / "otmann_distances.csv", delimiter=",", usecols=range(100))
+    want = np.loadtxt(reference_dir / "otmann_distances.csv", delimiter=",", usecols=range(100))
     assert got.shape == (100, 100)
     assert float((np.abs(got - want) / np.maximum(want, 1.0)).max()) <= 1e-9
     first = out.read_text().splitlines()[0].split(",")

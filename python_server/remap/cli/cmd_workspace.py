@@ -187,7 +187,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.example is None):
+        return fail("import needs either a FILE or --example NAME")
     with open_workspace(args) as ws:
+        if args.example is not None:
+            result = exporting.import_example(ws, args.example, not args.no_train)
+            _report(ws, result, f"imported the example {args.example}")
+            return 0
         if Path(args.file).suffix == ".json":
             result = exporting.import_model_set(ws, args.file, not args.no_train)
         else:
@@ -289,7 +295,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     p = command("import", cmd_import, "bring a PyTorch file or a model-set JSON into the map")
-    p.add_argument("file")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--example", help="a bundled model set instead of a file: remap-quickdraw")
     p.add_argument("--class", dest="class_name", help="only this nn.Module class")
     p.add_argument("--no-train", action="store_true")
 

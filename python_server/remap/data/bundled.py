@@ -6,7 +6,7 @@ Why 28×28: the original REMAP layer vocabulary uses unpadded ("valid") convolut
 up to 5×5 and pooling windows of up to 5 with stride 2. On 8×8 images a single 5×5 conv
 followed by a pool already leaves a 1×1 map, so most sampled architectures would be invalid.
 At 28×28 (the size of the original Quick, Draw! bitmaps) there is room for a few conv/pool
-stages, and the original 28×28 model set (``reference/remap-quickdraw/models.json``) runs on
+stages, and the original 28×28 model set (the example ``remap-quickdraw``) runs on
 it unchanged, with the same parameter counts.
 
 The upsampled array is computed once per process (``functools.lru_cache``) and marked

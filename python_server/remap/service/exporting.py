@@ -100,10 +100,27 @@ def import_python_file(
 def import_model_set(ws: Workspace, path: str | Path, train: bool = True) -> GenerateResult:
     """Add every model of a model-set JSON file (original REMAP format)."""
     file = ws.resolve(path)
+    return _import_model_set_file(ws, file, str(file), "path", train)
+
+
+def import_example(ws: Workspace, name: str, train: bool = True) -> GenerateResult:
+    """Add every model of a model set bundled with the package (``remap.examples``)."""
+    from remap.examples import example_path
+
+    try:
+        file = example_path(name)
+    except KeyError as exc:
+        raise ServiceError(str(exc.args[0]), "example") from None
+    return _import_model_set_file(ws, file, f"example:{name}", "example", train)
+
+
+def _import_model_set_file(
+    ws: Workspace, file: Path, source: str, field: str, train: bool
+) -> GenerateResult:
     try:
         model_set = load_model_set(file)
     except SpecFormatError as exc:
-        raise ServiceError(str(exc), "path") from None
+        raise ServiceError(str(exc), field) from None
     result = GenerateResult()
     for entry in model_set.models:
         if entry.spec.input_shape != ws.input_shape() or entry.spec.num_classes != ws.num_classes():
@@ -111,7 +128,7 @@ def import_model_set(ws: Workspace, path: str | Path, train: bool = True) -> Gen
             continue
         _add_and_queue(
             ws, result, entry.spec, origin="reference", name=entry.id,
-            source=str(file), train=train,
+            source=source, train=train,
         )  # fmt: skip
     return result
 
