@@ -21,7 +21,7 @@ import { selectInterpreter } from './interpreter';
 import { trackJobs } from './jobProgress';
 import { errorText, log, showLogs } from './log';
 import { pickModel } from './picks';
-import { type Job, ServerCommands } from './protocol';
+import { type Job, ServerCommands } from '../../protocol/remap';
 import type { CommandResult } from './server';
 import type { DrawerProvider } from './trees';
 import { type DrawerSort, modelIdOf, modelIdsOf, moveJob } from './treeData';

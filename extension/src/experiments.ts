@@ -11,7 +11,7 @@ import { trackJobs } from './jobProgress';
 import { errorText, log } from './log';
 import type { Panels } from './panels';
 import { askInt, pickLayers, pickModel } from './picks';
-import type { GenerateParams, GenerateResult, RequestMap, RequestMethod } from './protocol';
+import type { GenerateParams, GenerateResult, RequestMap, RequestMethod } from '../../protocol/remap';
 import type { RemapServer } from './server';
 import { SECTION } from './settings';
 import type { RemapData } from './state';

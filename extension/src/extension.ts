@@ -12,7 +12,7 @@ import { exportModel } from './experiments';
 import { onPythonInterpreterChange } from './interpreter';
 import { createLog, errorText } from './log';
 import { Panels } from './panels';
-import { Notifications, type QueueState } from './protocol';
+import { Notifications, type QueueState } from '../../protocol/remap';
 import { RemapServer } from './server';
 import { SECTION, needsRestart, pythonSetting } from './settings';
 import { RemapData } from './state';

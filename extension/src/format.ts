@@ -3,7 +3,7 @@
  * the status bar): accuracy, parameter counts, deltas against a parent, queue summaries.
  * Pure functions; no 'vscode' import.
  */
-import type { Job, ModelRow, QueueSummary } from './protocol';
+import type { Job, ModelRow, QueueSummary } from '../../protocol/remap';
 
 /** 0.8734 → "87.3%"; null → "—". */
 export function formatAccuracy(value: number | null | undefined): string {

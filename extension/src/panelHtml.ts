@@ -4,7 +4,7 @@
  * `#app[data-panel]`. Pure; no 'vscode' import.
  */
 import { randomBytes } from 'node:crypto';
-import type { PanelContext } from './protocol';
+import type { PanelContext } from '../../protocol/remap';
 
 export type PanelKind = PanelContext['panel'];
 export const PANEL_KINDS: readonly PanelKind[] = ['map', 'builder', 'queue', 'diff'];

@@ -17,7 +17,7 @@ import {
   type PanelContext,
   type RequestMethod,
   type WebviewToHost,
-} from './protocol';
+} from '../../protocol/remap';
 import { ReadyGate } from './readyGate';
 import type { RemapServer } from './server';
 

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { modelDescription, modelLabel } from './format';
-import type { ModelDetails, ModelRow } from './protocol';
+import type { ModelDetails, ModelRow } from '../../protocol/remap';
 import type { RemapServer } from './server';
 import { type RemapData, pickOrder } from './state';
 

@@ -4,7 +4,7 @@
  * (the webview README requires it), then everything buffered, in order. A newer `context`
  * supersedes a buffered older one. No 'vscode' import.
  */
-import type { HostToWebview } from './protocol';
+import type { HostToWebview } from '../../protocol/remap';
 
 export type Post = (message: HostToWebview) => void;
 

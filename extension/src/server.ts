@@ -23,7 +23,7 @@ import { CrashPolicy } from './crashPolicy';
 import { type Interpreter, SELECT_INTERPRETER, ensureInterpreter } from './interpreter';
 import { serverArgs } from './interpreterCore';
 import { errorText, log, showError } from './log';
-import { Notifications, type NotificationMethod, type RequestMap, type RequestMethod } from './protocol';
+import { Notifications, type NotificationMethod, type RequestMap, type RequestMethod } from '../../protocol/remap';
 import { SerialTask } from './serialTask';
 import { SECTION, serverSettings } from './settings';
 

@@ -5,7 +5,7 @@
  * status bar and quick picks read it. No 'vscode' import.
  */
 import { Listeners, type Subscription } from './events';
-import type { ModelRow, QueueState } from './protocol';
+import type { ModelRow, QueueState } from '../../protocol/remap';
 import { SerialTask } from './serialTask';
 
 export interface DataSource {

@@ -5,7 +5,7 @@
  * Pure functions; no 'vscode' import (trees.ts turns these nodes into TreeItems).
  */
 import { formatDeltaAccuracy, formatDeltaParams, formatParams } from './format';
-import type { Job, ModelRow, Origin } from './protocol';
+import type { Job, ModelRow, Origin } from '../../protocol/remap';
 
 // -- drawer -----------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { Drawer } from './drawer';
 import { jobDescription, modelDescription, modelLabel, modelTooltip } from './format';
-import type { Job, ModelRow } from './protocol';
+import type { Job, ModelRow } from '../../protocol/remap';
 import type { RemapServer } from './server';
 import type { RemapData } from './state';
 import {

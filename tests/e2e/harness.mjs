@@ -63,7 +63,7 @@ function newestMtime(paths) {
  */
 export async function installExtension() {
   const vsix = path.join(ROOT, 'dist/remap.vsix');
-  const sources = ['extension/src', 'webview/src', 'webview/media', 'media', 'python_server/remap', 'package.json', '.vscodeignore']
+  const sources = ['protocol', 'extension/src', 'webview/src', 'webview/media', 'media', 'python_server/remap', 'package.json', '.vscodeignore']
     .map((p) => path.join(ROOT, p));
   const vsixTime = fs.existsSync(vsix) ? fs.statSync(vsix).mtimeMs : 0;
   if (process.env.E2E_SKIP_PACKAGE !== '1' && newestMtime(sources) > vsixTime) {

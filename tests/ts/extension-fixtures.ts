@@ -1,5 +1,5 @@
 /** Shared builders for the extension unit tests (ModelRow and Job objects). */
-import type { Job, ModelRow } from '../../extension/src/protocol';
+import type { Job, ModelRow } from '../../protocol/remap';
 
 export function row(id: number, over: Partial<ModelRow> = {}): ModelRow {
   return {

@@ -11,7 +11,7 @@ import {
   queueStatusIcon,
   queueStatusText,
 } from '../../extension/src/format';
-import type { QueueSummary } from '../../extension/src/protocol';
+import type { QueueSummary } from '../../protocol/remap';
 import { job, row } from './extension-fixtures';
 
 const summary = (over: Partial<QueueSummary>): QueueSummary => ({

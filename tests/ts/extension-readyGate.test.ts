@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostToWebview, PanelContext } from '../../extension/src/protocol';
+import type { HostToWebview, PanelContext } from '../../protocol/remap';
 import { ReadyGate } from '../../extension/src/readyGate';
 
 function setup() {

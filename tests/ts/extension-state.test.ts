@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Drawer, DRAWER_KEY } from '../../extension/src/drawer';
-import type { ModelRow, QueueState } from '../../extension/src/protocol';
+import type { ModelRow, QueueState } from '../../protocol/remap';
 import { RemapData, pickOrder } from '../../extension/src/state';
 import { row } from './extension-fixtures';
 

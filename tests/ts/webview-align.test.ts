@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Layer } from '../../extension/src/protocol';
+import type { Layer } from '../../protocol/remap';
 import { alignFromChanges, alignLayers, diffFields, parseChange, summarise } from '../../webview/src/align';
 import { applyEdits } from '../../webview/src/edits';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../../extension/src/protocol';
+import type { Spec } from '../../protocol/remap';
 import { applyEdits, movedIndex } from '../../webview/src/edits';
 
 const SPEC: Spec = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Layer } from '../../extension/src/protocol';
+import type { Layer } from '../../protocol/remap';
 import { activationValue, chipHeight, chipText, glyphInputsFromRow, glyphLayout } from '../../webview/src/glyph';
 import { categoryOf, describeLayer, inferShapes, parseLayer, parseLayers } from '../../webview/src/layers';
 

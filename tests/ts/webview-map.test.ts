@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MapResult, ModelRow } from '../../extension/src/protocol';
+import type { MapResult, ModelRow } from '../../protocol/remap';
 import { sortRows } from '../../webview/src/drawer';
 import { describeResult, enabledPairs } from '../../webview/src/generate';
 import { DIMMED, FAILED, HOLLOW, R_MAX, R_MIN, UNKNOWN, buildMapData, colourBuckets, placeWorld, radiusFor } from '../../webview/src/mapData';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, ModelRow } from '../../extension/src/protocol';
+import type { Job, ModelRow } from '../../protocol/remap';
 import { estimateSeconds, queuedOrder, ratesOf, remainingSeconds, reorderAfterDrop, reorderStep, sortJobs } from '../../webview/src/queueModel';
 
 const row = (id: number, params: number, seconds: number | null, epochs: number | null, state: ModelRow['state'] = 'trained'): ModelRow => ({

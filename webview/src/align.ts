@@ -6,7 +6,7 @@
  * different categories are never matched). The server's OTMANN transport plan is not exposed
  * over the protocol yet; this alignment is the fallback.
  */
-import type { Layer } from '../../extension/src/protocol';
+import type { Layer } from '../../protocol/remap';
 import { categoryOf, describeLayer, parseLayer } from './layers';
 
 export type AlignKind = 'same' | 'changed' | 'replaced' | 'inserted' | 'removed';

@@ -3,7 +3,7 @@
  * loads the data and renders the panel the context names ('map', 'builder', 'queue',
  * 'diff'); later contexts update the drawer / focus / diff pair in place.
  */
-import type { PanelContext } from '../../extension/src/protocol';
+import type { PanelContext } from '../../protocol/remap';
 import { renderMapPanel } from './mapPanel';
 import { renderBuilderPanel, renderDiffPanel, renderQueuePanel } from './panels';
 import { Store } from './store';

@@ -3,7 +3,7 @@
  * change list, parameters with Δ vs. the parent, accuracy with Δ vs. the parent, training
  * estimate or time, loss sparkline and state. Rows link to the inspector and the maps.
  */
-import type { ModelRow } from '../../extension/src/protocol';
+import type { ModelRow } from '../../protocol/remap';
 import { sparkline } from './charts';
 import { h } from './dom';
 import { formatAcc, formatDeltaAcc, formatDeltaParams, formatDuration, formatParams } from './format';

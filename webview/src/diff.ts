@@ -4,7 +4,7 @@
  * aligned by replaying the child's change list; other pairs by an edit-distance alignment
  * (align.ts) — the server's OTMANN transport plan is not exposed yet.
  */
-import type { ModelDetails } from '../../extension/src/protocol';
+import type { ModelDetails } from '../../protocol/remap';
 import type { AlignRow } from './align';
 import { alignFromChanges, alignLayers, summarise } from './align';
 import { button, h, replaceChildren } from './dom';

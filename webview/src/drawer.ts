@@ -4,7 +4,7 @@
  * click or the checkbox selects; select two → diff; export; remove. Keyboard: ↑/↓ between
  * rows, Enter inspects, Space selects, Delete removes.
  */
-import type { ModelRow } from '../../extension/src/protocol';
+import type { ModelRow } from '../../protocol/remap';
 import { button, h, replaceChildren } from './dom';
 import { formatAcc, formatParams } from './format';
 import { rowGlyph } from './glyph';

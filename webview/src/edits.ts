@@ -4,7 +4,7 @@
  * removed or moved and keeps its units) and the server's change-log wording, so the builder
  * can show the edited glyph at once while `remap/validate` checks it.
  */
-import type { Edit, Layer, Spec } from '../../extension/src/protocol';
+import type { Edit, Layer, Spec } from '../../protocol/remap';
 import { describeLayer, fieldValue } from './layers';
 
 export interface Applied {

@@ -5,7 +5,7 @@
  * gap before it (insert) or the toggles under it), and hand-crafting (handcraft.ts). The
  * children are listed with Δparams and Δaccuracy against the parent.
  */
-import type { ChangeType, GenerateParams, GenerateResult, ModelDetails } from '../../extension/src/protocol';
+import type { ChangeType, GenerateParams, GenerateResult, ModelDetails } from '../../protocol/remap';
 import { childrenTable } from './children';
 import { chipRow } from './chips';
 import { button, h, replaceChildren } from './dom';

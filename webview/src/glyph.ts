@@ -6,7 +6,7 @@
  * units and rates are printed on the chip; every chip has a tooltip. `glyphLayout` is pure
  * (unit-tested); `renderGlyphSvg` turns a layout into a small SVG element.
  */
-import type { ActivationFunction, Layer, LayerShape, ModelRow } from '../../extension/src/protocol';
+import type { ActivationFunction, Layer, LayerShape, ModelRow } from '../../protocol/remap';
 import { formatParams, formatShape } from './format';
 import type { Category } from './layers';
 import { categoryOf, describeLayer, inferShapes, parseLayers, tensorSize } from './layers';

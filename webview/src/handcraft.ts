@@ -5,7 +5,7 @@
  * after each layer, the parameter count and the error ON the offending chip are shown
  * before anything is queued. Edit log, undo, reset, spawn.
  */
-import type { Edit, LayerType, ModelDetails, Spec, Validation } from '../../extension/src/protocol';
+import type { Edit, LayerType, ModelDetails, Spec, Validation } from '../../protocol/remap';
 import { applyEdits } from './edits';
 import { chipRow } from './chips';
 import { button, h, replaceChildren } from './dom';

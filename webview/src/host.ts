@@ -12,7 +12,7 @@ import type {
   RequestMap,
   RequestMethod,
   WebviewToHost,
-} from '../../extension/src/protocol';
+} from '../../protocol/remap';
 
 export type HostNotification = {
   [M in NotificationMethod]: { method: M; params: NotificationMap[M] };

@@ -3,7 +3,7 @@
  * train/val accuracy, epochs, parameters, confusion matrix, per-epoch accuracy and loss
  * curves (live while training), change list and children with Δparams/Δaccuracy.
  */
-import type { EpochMetrics, ModelDetails } from '../../extension/src/protocol';
+import type { EpochMetrics, ModelDetails } from '../../protocol/remap';
 import { confusionMatrix, lineChart } from './charts';
 import { childrenTable } from './children';
 import { button, h, replaceChildren } from './dom';

@@ -4,7 +4,7 @@
  * them), shape inference mirroring remap/arch/shapes.py (so glyphs of rows need no extra
  * request), and the editable hyper-parameters with their allowed values.
  */
-import type { ActivationFunction, Layer, LayerType, Padding } from '../../extension/src/protocol';
+import type { ActivationFunction, Layer, LayerType, Padding } from '../../protocol/remap';
 
 export type Category = 'conv' | 'dense' | 'activation' | 'dropout' | 'pooling' | 'batchnorm' | 'other';
 

@@ -3,7 +3,7 @@
  * log(parameters), colour bucket by accuracy (or per-class accuracy), hollow markers for
  * untrained / queued / training models, lineage edges as index pairs, and the spatial index.
  */
-import type { MapResult, ModelRow } from '../../extension/src/protocol';
+import type { MapResult, ModelRow } from '../../protocol/remap';
 import type { Base, Extent } from './scales';
 import { dataToWorld, extentOf } from './scales';
 import { GridIndex } from './spatial';

@@ -6,7 +6,7 @@
  * keyboard navigation. Redraws on requestAnimationFrame only when something changed.
  * Exposes data-* attributes (view, points, hovered, zoom, colour mode) for tools and tests.
  */
-import type { View } from '../../extension/src/protocol';
+import type { View } from '../../protocol/remap';
 import { button, frameScheduler, h, replaceChildren } from './dom';
 import type { Indicator } from './mapDraw';
 import { SpriteCache, drawMap } from './mapDraw';

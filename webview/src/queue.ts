@@ -4,7 +4,7 @@
  * (remap/epoch) and status; drag queued rows (or Alt+↑/↓) to reorder, cancel queued or
  * running jobs, pause/resume the queue.
  */
-import type { Job, QueueParams } from '../../extension/src/protocol';
+import type { Job, QueueParams } from '../../protocol/remap';
 import { sparkline } from './charts';
 import { button, h, replaceChildren } from './dom';
 import { formatAcc, formatDuration, formatParams } from './format';

@@ -2,7 +2,7 @@
  * Queue logic (pure): training-time estimates from similar trained models, the display
  * order of jobs, and drag-reordering of the queued jobs into a `remap/queue reorder` order.
  */
-import type { Job, ModelRow } from '../../extension/src/protocol';
+import type { Job, ModelRow } from '../../protocol/remap';
 
 export interface Rate {
   params: number;

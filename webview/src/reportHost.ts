@@ -16,7 +16,7 @@ import type {
   RequestMethod,
   Status,
   View,
-} from '../../extension/src/protocol';
+} from '../../protocol/remap';
 import type { Host, HostNotification } from './host';
 import { Listeners, RequestError } from './host';
 

@@ -3,7 +3,7 @@
  * reload (pure): parse (tolerant — anything malformed is dropped, never thrown) and
  * serialise. Field meanings are documented in webview/README.md.
  */
-import type { ChangeType, Edit, View } from '../../extension/src/protocol';
+import type { ChangeType, Edit, View } from '../../protocol/remap';
 import type { Range } from './histogram';
 import type { Zoom } from './scales';
 

@@ -6,7 +6,7 @@
  */
 import type {
   DatasetSummary, EpochMetrics, MapResult, ModelDetails, ModelRow, PanelContext, QueueState, Status, View,
-} from '../../extension/src/protocol';
+} from '../../protocol/remap';
 import { coalesce } from './dom';
 import type { Range } from './histogram';
 import { inRange } from './histogram';

@@ -1,5 +1,5 @@
 /** The model tooltip of the map: its glyph and metrics (and per-class accuracy when a class is active). */
-import type { ModelRow } from '../../extension/src/protocol';
+import type { ModelRow } from '../../protocol/remap';
 import { h } from './dom';
 import { formatAcc, formatDuration, formatParams } from './format';
 import { rowGlyph } from './glyph';
