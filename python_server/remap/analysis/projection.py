@@ -25,9 +25,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .jit import WarmupLike, configure_numba_cache
 from .proj_checks import check_distances, duplicate_groups
 from .proj_smacof import classical_mds, smacof
-from .warmup import WarmupLike, configure_numba_cache
 
 FloatArray = NDArray[np.float64]
 Method = Literal["umap", "mds"]
