@@ -9,7 +9,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from remap.cli.common import add_workspace_options, fail, open_workspace, parse_int_list
+from remap.cli.common import (
+    EPOCHS,
+    ID,
+    MODEL_COUNT,
+    SEED,
+    WORKERS,
+    add_workspace_options,
+    fail,
+    int_arg,
+    open_workspace,
+    parse_int_list,
+)
 from remap.cli.output import ProgressBar, model_table
 from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
 from remap.service.experiments import GenerateResult
@@ -241,31 +252,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         return parser
 
     p = command("sample", cmd_sample, "sample new architectures and queue them for training")
-    p.add_argument("count", type=int)
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("count", type=MODEL_COUNT)
+    p.add_argument("--seed", type=SEED, default=None)
     p.add_argument("--transitions", help="JSON file with a layer-transition table and options")
     p.add_argument("--no-train", action="store_true", help="add the models without queueing")
 
     p = command("train", cmd_train, "run training workers until the queue is empty")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=WORKERS, default=None, help="0: automatic")
     p.add_argument("--models", help="comma-separated model ids to (re)train first")
-    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--epochs", type=EPOCHS, default=None)
 
     p = command("ablate", cmd_ablate, "one child per selected layer with that layer removed")
-    p.add_argument("model", type=int)
+    p.add_argument("model", type=ID)
     p.add_argument("--layers", help="comma-separated layer indices (default: every layer)")
     p.add_argument("--no-train", action="store_true")
 
     p = command("vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)")
-    p.add_argument("model", type=int)
-    p.add_argument("-n", "--count", type=int, default=5, help="number of children (1–20)")
-    p.add_argument("-k", "--changes", type=int, default=3, help="changes per child (1–5)")
+    p.add_argument("model", type=ID)
+    p.add_argument("-n", "--count", type=int_arg(1, 20), default=5, help="number of children (1–20)")
+    p.add_argument("-k", "--changes", type=int_arg(1, 5), default=3, help="changes per child (1–5)")
     p.add_argument("--enable", help="INDEX:TYPE pairs, e.g. 0:reparameterise,2:remove")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=SEED, default=None)
     p.add_argument("--no-train", action="store_true")
 
     p = command("craft", cmd_craft, "apply hand-crafted edits (JSON list or file) to a model")
-    p.add_argument("model", type=int)
+    p.add_argument("model", type=ID)
     p.add_argument("edits", help='e.g. \'[{"op":"remove","index":1}]\' or edits.json')
     p.add_argument("--no-train", action="store_true")
 
@@ -275,7 +286,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--wide", action="store_true", help="show full change lists and layers")
 
     p = command("show", cmd_show, "show one model: layers, lineage, training curves")
-    p.add_argument("model", type=int)
+    p.add_argument("model", type=ID)
     p.add_argument("--json", action="store_true")
 
     p = command(
@@ -294,7 +305,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-train", action="store_true")
 
     p = command("queue", cmd_queue, "show, cancel, reorder, pause or resume training jobs")
-    p.add_argument("--cancel", type=int, metavar="JOB")
+    p.add_argument("--cancel", type=ID, metavar="JOB")
     p.add_argument("--reorder", metavar="JOB,JOB,...")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--pause", action="store_true")
