@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         status = int(handler(args))
-        sys.stdout.flush()  # a closed pipe shows here, inside the handling below
+        if not sys.stdout.closed:  # `remap serve` closes it when the client leaves
+            sys.stdout.flush()  # a closed pipe shows here, inside the handling below
         return status
     except BrokenPipeError:
         return broken_pipe()
