@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="OTMANN parameters: 'remap' reproduces the original, 'default' is ours",
     )
     parser.add_argument("--out", metavar="D.csv", help="write here instead of stdout")
-    parser.add_argument("--workers", type=int_arg(1, 1024), default=None, help="threads for large jobs")
+    parser.add_argument(
+        "--workers", type=int_arg(1, 1024), default=None, help="threads for large jobs"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -21,6 +21,7 @@ from remap.cli.common import (
     open_workspace,
     parse_int_list,
 )
+from remap.cli.errors import one_line
 from remap.cli.output import ProgressBar, model_table
 from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
 from remap.service.experiments import GenerateResult
@@ -28,15 +29,31 @@ from remap.service.experiments import GenerateResult
 SORT_KEYS = ("id", "accuracy", "params")
 
 
-def _report(ws: Workspace, result: GenerateResult, what: str) -> None:
+MAX_LISTED = 20  # ids and problems printed in full; the rest are counted
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(map(str, ids[:MAX_LISTED]))
+    return shown + (f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else "")
+
+
+def _report(
+    ws: Workspace, result: GenerateResult, what: str, problems_to_stderr: bool = False
+) -> None:
     print(f"{what}: {len(result.created)} new model(s), {len(result.jobs)} queued for training")
     if result.existing:
-        print(f"already in the workspace: {', '.join(map(str, result.existing))}")
-    for reason in result.skipped:
-        print(f"skipped: {reason}")
+        print(f"already in the workspace: {_ids(result.existing)}")
+    out = sys.stderr if problems_to_stderr else sys.stdout
+    prefix = "remap: " if problems_to_stderr else "skipped: "
+    for reason in result.skipped[:MAX_LISTED]:
+        print(prefix + one_line(reason), file=out)
+    if len(result.skipped) > MAX_LISTED:
+        print(f"{prefix}and {len(result.skipped) - MAX_LISTED} more not imported", file=out)
     if result.created:
         rows = [r for r in views.model_rows(ws) if r.id in set(result.created)]
-        model_table(rows)
+        model_table(rows[:MAX_LISTED])
+        if len(rows) > MAX_LISTED:
+            print(f"… and {len(rows) - MAX_LISTED} more (see `remap list`)")
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -203,7 +220,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = exporting.import_model_set(ws, args.file, not args.no_train)
         else:
             result = exporting.import_python_file(ws, args.file, args.class_name, not args.no_train)
-        _report(ws, result, f"imported {args.file}")
+        _report(ws, result, f"imported {args.file}", problems_to_stderr=True)
+    if not result.created and not result.existing:
+        return fail(f"{args.file}: nothing imported")
     return 0
 
 
@@ -269,7 +288,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = command("vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)")
     p.add_argument("model", type=ID)
-    p.add_argument("-n", "--count", type=int_arg(1, 20), default=5, help="number of children (1–20)")
+    p.add_argument(
+        "-n", "--count", type=int_arg(1, 20), default=5, help="number of children (1–20)"
+    )
     p.add_argument("-k", "--changes", type=int_arg(1, 5), default=3, help="changes per child (1–5)")
     p.add_argument("--enable", help="INDEX:TYPE pairs, e.g. 0:reparameterise,2:remove")
     p.add_argument("--seed", type=SEED, default=None)
