@@ -4,6 +4,8 @@ code actions with "replace X with model N" edits, and the server commands behind
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -90,7 +92,8 @@ class Env:
 async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
     root = tmp_path_factory.mktemp("editor")
     data = write_npz(root / "data.npz")
-    for name in ("exported_model.py", "sequential_model.py", "linear_bug.py", "residual.py"):
+    names = ("exported_model.py", "sequential_model.py", "linear_bug.py", "residual.py")
+    for name in (*names, "nested_import.py"):
         (root / name).write_text((FIXTURES / name).read_text())
     db = root / ".remap" / "remap.db"
     (parent,) = add_trained(db, data, [SMALLNET], [0.6])
@@ -257,6 +260,28 @@ async def test_replacing_a_sequential_adds_the_missing_import(env: Env) -> None:
     models = import_source(new_text, input_shape=(1, 8, 8), num_classes=3)
     assert [m.spec for m in models] == [OTHER]
     assert new_text.rstrip().endswith(f"net = RemapModel{env.ids['other']}()")
+
+
+async def test_replacing_adds_a_module_level_import_when_torch_is_only_imported_nested(
+    env: Env,
+) -> None:
+    """The file's only `import torch` sits under the main guard: the replaced class needs
+    torch when its body runs, so the edit adds a module-level import and the file imports."""
+    uri = await env.open("nested_import.py")
+    path = env.path("nested_import.py")
+    text = path.read_text()
+    actions = await env.actions(uri, 8)
+    replace = [a for a in actions if a.edit is not None]
+    assert replace and replace[0].edit is not None and replace[0].edit.changes is not None
+    new_text = apply(text, list(replace[0].edit.changes[uri]))
+    assert new_text.splitlines()[1] == "import torch"  # right after the docstring
+    edited = env.root / "nested_import_edited.py"
+    edited.write_text(new_text)
+    run = subprocess.run(
+        [sys.executable, "-I", str(edited)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert "torch.Size([1, 3])" in run.stdout
 
 
 # -- commands ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from remap.cli.cmd_workspace import sorted_rows, train_queue
+from remap.cli.common import EPOCHS, MODEL_COUNT, SEED, WORKERS, int_arg
 from remap.cli.output import model_table
 from remap.service import Workspace, experiments, exporting, views
 
@@ -73,16 +74,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help=cmd_demo.__doc__ or "", description=__doc__)
     p.add_argument("-w", "--workspace", default="demo-workspace")
     p.add_argument("--dataset", default="digits")
-    p.add_argument("--models", type=int, default=12, help="size of the sampled model space")
-    p.add_argument("--epochs", type=int, default=8, help="maximum epochs per base model")
-    p.add_argument("--variations", type=int, default=5)
+    p.add_argument("--models", type=MODEL_COUNT, default=12, help="size of the sampled model space")
+    p.add_argument("--epochs", type=EPOCHS, default=8, help="maximum epochs per base model")
+    p.add_argument("--variations", type=int_arg(1, 20), default=5)
     p.add_argument(
         "--max-params",
-        type=int,
+        type=int_arg(1, 10**12),
         default=200_000,
         help="parameter budget (small by default so the demo takes minutes on a CPU)",
     )
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=WORKERS, default=None)
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--fresh", action="store_true", help="start from an empty store")
     p.set_defaults(handler=cmd_demo)

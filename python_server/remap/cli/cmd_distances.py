@@ -22,7 +22,7 @@ import numpy as np
 from remap.arch.errors import ArchError, SpecFormatError
 from remap.arch.original import parse_model_set, read_json_file
 from remap.arch.spec import ArchSpec
-from remap.cli.common import add_workspace_options, open_workspace
+from remap.cli.common import add_workspace_options, int_arg, open_workspace
 
 EXIT_BAD_INPUT = 2
 PRESETS = ("default", "remap")
@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="OTMANN parameters: 'remap' reproduces the original, 'default' is ours",
     )
     parser.add_argument("--out", metavar="D.csv", help="write here instead of stdout")
-    parser.add_argument("--workers", type=int, default=None, help="threads for large jobs")
+    parser.add_argument(
+        "--workers", type=int_arg(1, 1024), default=None, help="threads for large jobs"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -135,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
                 _write(fh, ids, matrix)
         else:
             _write(sys.stdout, ids, matrix)
+    except BrokenPipeError:
+        raise  # the reader went away: the entry point ends quietly
     except OSError as exc:
         print(
             f"remap distances: error: cannot write {args.out or 'standard output'}: {exc.strerror}",

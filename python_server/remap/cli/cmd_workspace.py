@@ -9,7 +9,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from remap.cli.common import add_workspace_options, fail, open_workspace, parse_int_list
+from remap.cli.common import (
+    EPOCHS,
+    ID,
+    MODEL_COUNT,
+    SEED,
+    WORKERS,
+    add_workspace_options,
+    fail,
+    int_arg,
+    open_workspace,
+    parse_int_list,
+)
+from remap.cli.errors import one_line
 from remap.cli.output import ProgressBar, model_table
 from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
 from remap.service.experiments import GenerateResult
@@ -17,15 +29,31 @@ from remap.service.experiments import GenerateResult
 SORT_KEYS = ("id", "accuracy", "params")
 
 
-def _report(ws: Workspace, result: GenerateResult, what: str) -> None:
+MAX_LISTED = 20  # ids and problems printed in full; the rest are counted
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(map(str, ids[:MAX_LISTED]))
+    return shown + (f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else "")
+
+
+def _report(
+    ws: Workspace, result: GenerateResult, what: str, problems_to_stderr: bool = False
+) -> None:
     print(f"{what}: {len(result.created)} new model(s), {len(result.jobs)} queued for training")
     if result.existing:
-        print(f"already in the workspace: {', '.join(map(str, result.existing))}")
-    for reason in result.skipped:
-        print(f"skipped: {reason}")
+        print(f"already in the workspace: {_ids(result.existing)}")
+    out = sys.stderr if problems_to_stderr else sys.stdout
+    prefix = "remap: " if problems_to_stderr else "skipped: "
+    for reason in result.skipped[:MAX_LISTED]:
+        print(prefix + one_line(reason), file=out)
+    if len(result.skipped) > MAX_LISTED:
+        print(f"{prefix}and {len(result.skipped) - MAX_LISTED} more not imported", file=out)
     if result.created:
         rows = [r for r in views.model_rows(ws) if r.id in set(result.created)]
-        model_table(rows)
+        model_table(rows[:MAX_LISTED])
+        if len(rows) > MAX_LISTED:
+            print(f"… and {len(rows) - MAX_LISTED} more (see `remap list`)")
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -198,7 +226,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = exporting.import_model_set(ws, args.file, not args.no_train)
         else:
             result = exporting.import_python_file(ws, args.file, args.class_name, not args.no_train)
-        _report(ws, result, f"imported {args.file}")
+        _report(ws, result, f"imported {args.file}", problems_to_stderr=True)
+    if not result.created and not result.existing:
+        return fail(f"{args.file}: nothing imported")
     return 0
 
 
@@ -247,31 +277,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         return parser
 
     p = command("sample", cmd_sample, "sample new architectures and queue them for training")
-    p.add_argument("count", type=int)
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("count", type=MODEL_COUNT)
+    p.add_argument("--seed", type=SEED, default=None)
     p.add_argument("--transitions", help="JSON file with a layer-transition table and options")
     p.add_argument("--no-train", action="store_true", help="add the models without queueing")
 
     p = command("train", cmd_train, "run training workers until the queue is empty")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=WORKERS, default=None, help="0: automatic")
     p.add_argument("--models", help="comma-separated model ids to (re)train first")
-    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--epochs", type=EPOCHS, default=None)
 
     p = command("ablate", cmd_ablate, "one child per selected layer with that layer removed")
-    p.add_argument("model", type=int)
+    p.add_argument("model", type=ID)
     p.add_argument("--layers", help="comma-separated layer indices (default: every layer)")
     p.add_argument("--no-train", action="store_true")
 
     p = command("vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)")
-    p.add_argument("model", type=int)
-    p.add_argument("-n", "--count", type=int, default=5, help="number of children (1–20)")
-    p.add_argument("-k", "--changes", type=int, default=3, help="changes per child (1–5)")
+    p.add_argument("model", type=ID)
+    p.add_argument(
+        "-n", "--count", type=int_arg(1, 20), default=5, help="number of children (1–20)"
+    )
+    p.add_argument("-k", "--changes", type=int_arg(1, 5), default=3, help="changes per child (1–5)")
     p.add_argument("--enable", help="INDEX:TYPE pairs, e.g. 0:reparameterise,2:remove")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=SEED, default=None)
     p.add_argument("--no-train", action="store_true")
 
     p = command("craft", cmd_craft, "apply hand-crafted edits (JSON list or file) to a model")
-    p.add_argument("model", type=int)
+    p.add_argument("model", type=ID)
     p.add_argument("edits", help='e.g. \'[{"op":"remove","index":1}]\' or edits.json')
     p.add_argument("--no-train", action="store_true")
 
@@ -281,7 +313,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--wide", action="store_true", help="show full change lists and layers")
 
     p = command("show", cmd_show, "show one model: layers, lineage, training curves")
-    p.add_argument("model", type=int)
+    p.add_argument("model", type=ID)
     p.add_argument("--json", action="store_true")
 
     p = command(
@@ -301,7 +333,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-train", action="store_true")
 
     p = command("queue", cmd_queue, "show, cancel, reorder, pause or resume training jobs")
-    p.add_argument("--cancel", type=int, metavar="JOB")
+    p.add_argument("--cancel", type=ID, metavar="JOB")
     p.add_argument("--reorder", metavar="JOB,JOB,...")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--pause", action="store_true")

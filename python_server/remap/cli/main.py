@@ -1,5 +1,5 @@
 """Entry point of the `remap` command: builds the parser from the command modules and
-turns user errors into one line on stderr (exit code 2), never a traceback."""
+turns every failure into one line on stderr, never a traceback (see :mod:`remap.cli.errors`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from remap.cli import (
     cmd_serve,
     cmd_workspace,
 )
-from remap.cli.common import fail, user_errors
+from remap.cli.errors import broken_pipe, describe, expected_errors, fail, unexpected
 
 COMMAND_MODULES = (
     cmd_demo,
@@ -51,12 +51,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(handler(args))
-    except user_errors() as exc:
-        return fail(str(exc))
+        status = int(handler(args))
+        if not sys.stdout.closed:  # `remap serve` closes it when the client leaves
+            sys.stdout.flush()  # a closed pipe shows here, inside the handling below
+        return status
+    except BrokenPipeError:
+        return broken_pipe()
     except KeyboardInterrupt:
         print("\nremap: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if isinstance(exc, expected_errors()):
+            return fail(_with_hint(exc))
+        return unexpected(exc, args)
+
+
+def _with_hint(exc: Exception) -> str:
+    """The error's line, with the repair for a workspace whose data set cannot be loaded."""
+    text = describe(exc)
+    if getattr(exc, "field", None) == "dataset":
+        text += " (choose another with `remap settings dataset=digits` or a path)"
+    return text
 
 
 if __name__ == "__main__":

@@ -53,3 +53,10 @@ class ImportedModel:
     error_line: int | None = None
     checks: tuple[InputCheck, ...] = field(default_factory=tuple)
     notes: tuple[Mismatch, ...] = field(default_factory=tuple)
+    reason: str | None = None  # ``error`` without "cannot map:" and the line
+
+    def problem(self, filename: str) -> str:
+        """``net.py:12: cannot import ResNet: skip connection (`out + x`)``: why this model
+        is not mapped, as one line naming the file and line."""
+        line = self.error_line or self.line
+        return f"{filename}:{line}: cannot import {self.class_name}: {self.reason or self.error}"

@@ -27,6 +27,7 @@ from remap.codegen.forward import Flow, Modules, init_modules
 from remap.codegen.imported import ImportedModel, InputCheck
 from remap.codegen.lowering import Lowered, lower
 from remap.codegen.scope import Scope, Unmappable, collect_aliases, collect_constants
+from remap.codegen.source import parse_source
 from remap.codegen.torchmap import Op, nn_name
 
 _INPUT_COMMENT = re.compile(r"#\s*remap\s*:\s*input\b(.*)", re.IGNORECASE)
@@ -36,6 +37,7 @@ _SAME_COMMENT = re.compile(r"#\s*remap\s*:\s*padding\s*=\s*same\b", re.IGNORECAS
 _MODULE_BASES = ("torch.nn.Module", "Module")
 _MAX_SIDE = 512
 _COMMON_SIDES = (28, 32, 64, 224, 96, 128, 256, 48, 16, 299, 227, 112)
+MAX_MODELS = 100  # models analysed per file: bounds the work for a file of thousands
 _UNKNOWN_SHAPE = "unknown input shape; add a '# remap: input CxHxW' comment"
 
 
@@ -113,16 +115,14 @@ def import_source(
     filename: str = "<source>",
     input_shape: tuple[int, int, int] | None = None,
     num_classes: int | None = None,
+    only: str | None = None,
 ) -> list[ImportedModel]:
-    """Every model in ``text`` (in source order). A file that does not parse raises
-    :class:`CodegenError` naming the file and line; a model that cannot be mapped has
-    ``spec=None`` and an ``error`` such as ``cannot map: nn.LSTM at line 12``."""
-    try:
-        tree = ast.parse(text, filename=filename)
-    except SyntaxError as exc:
-        raise CodegenError(f"{filename}:{exc.lineno or 0}: syntax error: {exc.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise CodegenError(f"{filename}: cannot parse: {exc}") from None
+    """Every model in ``text`` (in source order; only the one named ``only`` when given). A
+    file that does not parse raises :class:`CodegenError` naming the file and line; a model
+    that cannot be mapped has ``spec=None`` and an ``error`` such as ``cannot map: nn.LSTM
+    at line 12``. At most :data:`MAX_MODELS` models are analysed; the others come back
+    unmapped with that reason, so the work per file stays bounded."""
+    tree = parse_source(text, filename)
     if input_shape is not None and _as_shape(tuple(input_shape)) is None:
         raise CodegenError(f"input_shape must be (C, H, W) positive integers, got {input_shape!r}")
     if num_classes is not None and _positive_int(num_classes) is None:
@@ -144,13 +144,27 @@ def import_source(
     attached_all = set().union(*(lines for *_, lines in found)) if found else set()
     file_comments = [c for c in comments if c.line not in attached_all]
     defaults = _Defaults(input_shape, num_classes)
+    if only is not None:
+        found = [entry for entry in found if entry[1] == only]
     results = []
-    for stmt, name, attached in found:
+    for index, (stmt, name, attached) in enumerate(found):
+        if index >= MAX_MODELS:
+            results.append(_not_analysed(stmt, name))
+            continue
         own = [c for c in comments if c.line in attached]
         candidates = own or file_comments
         comment = candidates[0] if candidates else None
         results.append(_import_model(stmt, name, scope.child(), comment, defaults))
     return results
+
+
+def _not_analysed(stmt: ast.stmt, name: str) -> ImportedModel:
+    reason = f"not analysed: a file is read for its first {MAX_MODELS} models only"
+    line = stmt.lineno
+    return ImportedModel(
+        name, line, stmt.end_lineno or line, None, f"{reason} at line {line}", error_line=line,
+        reason=reason,
+    )  # fmt: skip
 
 
 def _import_model(
@@ -171,7 +185,7 @@ def _import_model(
         classes = _num_classes(lowered, scope, defaults, stmt.lineno)
         shape, source = _input_shape(lowered, scope, comment, defaults, classes, stmt.lineno)
     except Unmappable as exc:
-        return replace(base, error=str(exc), error_line=exc.line)
+        return replace(base, error=str(exc), error_line=exc.line, reason=exc.what)
     return replace(
         base,
         spec=ArchSpec(shape, classes, tuple(lowered.layers)),

@@ -73,6 +73,36 @@ class Split:
         return h.hexdigest()[:16]
 
 
+def check_split(split: Split, source: str | None = None) -> Split:
+    """``split`` if it can train and evaluate a classifier, else DataError saying why: at
+    least two classes, at least one training and one held-out sample, images of one shape,
+    one label per image, every label a class index. Errors name ``source`` (else the
+    split's name)."""
+    name = source or split.name
+    if split.num_classes < 2:
+        found = f"only the class {split.classes[0]!r}" if split.classes else "no classes"
+        raise DataError(name, f"{found}; a classifier needs at least two classes")
+    for part, x, y in (
+        ("training", split.train_x, split.train_y),
+        ("held-out", split.test_x, split.test_y),
+    ):
+        if len(x) == 0:
+            raise DataError(
+                name, f"no {part} samples (add samples, or change the held-out fraction)"
+            )
+        if len(x) != len(y):
+            raise DataError(name, f"{len(x)} {part} images but {len(y)} labels")
+        if len(y) and (int(y.min()) < 0 or int(y.max()) >= split.num_classes):
+            raise DataError(name, f"a {part} label is not one of the {split.num_classes} classes")
+    if split.train_x.ndim != 4 or split.train_x.shape[1:] != split.test_x.shape[1:]:
+        raise DataError(
+            name,
+            f"training images {split.train_x.shape[1:]} and held-out images "
+            f"{split.test_x.shape[1:]} differ",
+        )
+    return split
+
+
 def split_dataset(dataset: Dataset, holdout: float = 0.2, seed: int = 0) -> Split:
     """Stratified, seeded split: the same data, fraction and seed always give the same split.
     Every class keeps at least one training and one held-out sample where it has two."""

@@ -12,7 +12,7 @@ from typing import Any
 from remap.data.arrays import cap_dataset, check_cap
 from remap.data.bundled import DIGITS_NAME, load_digits_dataset
 from remap.data.cifar import load_cifar10
-from remap.data.dataset import DataError, Dataset, Split, split_dataset
+from remap.data.dataset import DataError, Dataset, Split, check_split, split_dataset
 from remap.data.imagefolder import load_image_folder, looks_like_image_folder
 from remap.data.mnist import IDX_PATTERN, load_mnist
 from remap.data.npz import load_npz
@@ -117,6 +117,12 @@ def _cap_split(split: Split, max_per_class: int | None) -> Split:
 
 
 def load_split(source: str, holdout: float = 0.2, seed: int = 0, **options: Any) -> Split:
+    """Load ``source`` (see :func:`_load`) and check that it can train a classifier
+    (:func:`remap.data.dataset.check_split`): two classes or more, samples in both parts."""
+    return check_split(_load(source, holdout, seed, **options), source.strip() or None)
+
+
+def _load(source: str, holdout: float, seed: int, **options: Any) -> Split:
     """Load ``source`` ("digits", "synthetic", a path, or "format:path") as a Split. The
     names "digits" and "synthetic" win over a same-named folder (write "./digits" for that).
 

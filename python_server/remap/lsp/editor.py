@@ -179,16 +179,20 @@ def replace_edit(uri: str, text: str, model: ImportedModel, class_source: str) -
 
 def missing_imports(text: str) -> tuple[int, str] | None:
     """Where (0-based line) and what to insert so that ``torch`` and ``nn`` are imported:
-    after the module docstring and ``__future__`` imports. None when nothing is missing."""
+    after the module docstring and ``__future__`` imports. None when nothing is missing.
+
+    Only module-level imports count: an ``import torch`` under ``if __name__ ==
+    "__main__":`` or inside a function does not bind the name when the class body runs."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     has_torch = has_nn = False
-    for node in ast.walk(tree):
+    for node in tree.body:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                has_torch |= alias.name == "torch" and alias.asname in (None, "torch")
+                top = alias.name.split(".")[0]
+                has_torch |= top == "torch" and alias.asname in (None, "torch")
                 has_nn |= alias.name == "torch.nn" and alias.asname == "nn"
         elif isinstance(node, ast.ImportFrom) and node.module == "torch" and node.level == 0:
             has_nn |= any(a.name == "nn" and a.asname in (None, "nn") for a in node.names)

@@ -9,6 +9,7 @@ from typing import Any
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set
 from remap.codegen import CodegenError, Provenance, import_source, write_export
+from remap.codegen.source import read_source
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
 from remap.service.workspace import Workspace
@@ -63,25 +64,27 @@ def export_model(
 def import_python_file(
     ws: Workspace, path: str | Path, class_name: str | None = None, train: bool = True
 ) -> GenerateResult:
-    """Map the ``nn.Module`` classes of a Python file (never executed) into the workspace."""
+    """Map the ``nn.Module`` classes of a Python file (never executed) into the workspace.
+    Problems are one line each in ``skipped``, naming the file and line (``net.py:12: …``);
+    a file that cannot be read or parsed raises ServiceError in that form."""
     file = ws.resolve(path)
+    shown = str(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ServiceError(f"cannot read {file}: {exc.strerror or exc}", "path") from None
-    models = import_source(
-        text, filename=str(file), input_shape=ws.input_shape(), num_classes=ws.num_classes()
-    )
-    if class_name is not None:
-        models = [m for m in models if m.class_name == class_name]
-        if not models:
-            raise ServiceError(f"no nn.Module class {class_name!r} in {file.name}", "class_name")
+        text = read_source(file, shown)
+        models = import_source(
+            text, filename=shown, input_shape=ws.input_shape(), num_classes=ws.num_classes(),
+            only=class_name,
+        )  # fmt: skip
+    except CodegenError as exc:
+        raise ServiceError(str(exc)) from None
+    if class_name is not None and not models:
+        raise ServiceError(f"{shown}: no nn.Module class {class_name!r}", "class_name")
     if not models:
-        raise ServiceError(f"{file.name} defines no nn.Module class", "path")
+        raise ServiceError(f"{shown}: defines no nn.Module class (nothing to import)")
     result = GenerateResult()
     for imported in models:
         if imported.spec is None:
-            result.skipped.append(f"{imported.class_name} ({file.name}): {imported.error}")
+            result.skipped.append(imported.problem(shown))
             continue
         try:
             added = add_spec(
@@ -89,7 +92,8 @@ def import_python_file(
                 source=f"{file}:{imported.line}", train=train,
             )  # fmt: skip
         except ServiceError as exc:
-            result.skipped.append(f"{imported.class_name} ({file.name}): {exc}")
+            where = f"{shown}:{imported.line}: cannot import {imported.class_name}"
+            result.skipped.append(f"{where}: {exc}")
             continue
         result.created += added.created
         result.existing += added.existing

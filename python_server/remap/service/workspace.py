@@ -38,6 +38,16 @@ def load_split_cached(ref: Mapping[str, Any]) -> Split:
         return _split_cache[key]
 
 
+def _checked_split(ref: Mapping[str, Any]) -> Split:
+    """The split of ``ref``; a data set that cannot be loaded or used raises ServiceError."""
+    from remap.data import DataError
+
+    try:
+        return load_split_cached(ref)
+    except DataError as exc:
+        raise ServiceError(str(exc), "dataset") from None
+
+
 class Workspace:
     """Open with :meth:`open`; settings given as overrides are saved into the store."""
 
@@ -79,7 +89,12 @@ class Workspace:
         self.close()
 
     def update_settings(self, changes: Mapping[str, Any]) -> WorkspaceSettings:
-        self.settings = self.settings.merged(changes)
+        """Apply and save ``changes``. A new data set (or split) is loaded and checked
+        first, so no setting can leave the workspace without usable data."""
+        settings = self.settings.merged(changes)
+        if settings.dataset_ref() != self.settings.dataset_ref():
+            _checked_split(settings.dataset_ref())
+        self.settings = settings
         self.store.set_setting(SETTINGS_KEY, self.settings.to_dict())
         return self.settings
 
@@ -87,12 +102,7 @@ class Workspace:
     def split(self) -> Split:
         """The workspace's data split (loaded once per process); a bad data set raises
         :class:`ServiceError` naming the source."""
-        from remap.data import DataError
-
-        try:
-            return load_split_cached(self.settings.dataset_ref())
-        except DataError as exc:
-            raise ServiceError(str(exc), "dataset") from None
+        return _checked_split(self.settings.dataset_ref())
 
     def input_shape(self) -> tuple[int, int, int]:
         return self.split().input_shape

@@ -1,0 +1,202 @@
+"""The CLI's promise, through the real entry point: every subcommand (found in the parser,
+so new ones are covered automatically) answers bad arguments with a non-zero exit and one
+line on stderr, never a traceback; a closed pipe ends quietly; workers that keep dying are
+one line; a data set that cannot train a classifier is refused before it is stored, and a
+workspace forced into that state is repaired by `remap settings dataset=digits`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from service_helpers import write_tiny_npz
+
+from remap.cli.main import build_parser
+from remap.store import Store
+
+# Runs many argument lists through remap.cli.main.main in one interpreter (an interpreter
+# start costs about a second): whatever escapes main() is reported as a traceback.
+DRIVER = r"""
+import contextlib, io, json, sys, traceback
+from remap.cli.main import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            code = "escaped"
+            err.write(traceback.format_exc())
+    results.append({"argv": argv, "code": code, "stderr": err.getvalue()})
+print(json.dumps(results))
+"""
+
+
+def remap(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "remap", *map(str, args)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def _is_int(action: argparse.Action) -> bool:
+    return action.type is int or getattr(action.type, "__name__", "") == "integer"
+
+
+def _bad_cases(name: str, parser: argparse.ArgumentParser, tmp: Path) -> list[list[str]]:
+    """Argument lists that are each wrong in one way: an unknown model id or a missing file
+    for a positional, garbage JSON, negative and huge numbers, a missing or useless data
+    set, a store that is not a database."""
+    garbage = tmp / "garbage.json"
+    workspace = tmp / f"ws-{name}"
+    workspace.mkdir(exist_ok=True)
+    positional: list[str] = []
+    bad_positional = False
+    for action in parser._actions:
+        if action.option_strings or action.dest == "help":
+            continue
+        if action.choices:
+            positional.append(str(next(iter(action.choices))))
+        elif _is_int(action):
+            positional.append("424242")
+            bad_positional = True
+        elif action.nargs == "*":
+            positional.append("not-an-assignment")
+            bad_positional = True
+        else:
+            positional.append(str(tmp / "missing.json"))
+            bad_positional = True
+    options = {o for a in parser._actions for o in a.option_strings}
+    common = ["-w", str(workspace)] if "-w" in options else []
+    for action in parser._actions:  # required options get a plausible value
+        if action.required and action.option_strings:
+            common += [action.option_strings[-1], str(workspace / "out.html")]
+    base = positional + common
+    cases = [base] if bad_positional else []
+    cases += [[str(garbage) if p.endswith("missing.json") else p for p in base]] * bad_positional
+    for action in parser._actions:
+        if not _is_int(action):
+            continue
+        for value in ("-1", "99999999999999999999999", "x"):
+            if action.option_strings:
+                cases.append([*base, action.option_strings[-1], value])
+            else:
+                cases.append([value if p == "424242" else p for p in base])
+    if "--dataset" in options:
+        cases.append([*base, "--dataset", str(tmp / "missing.npz")])
+        cases.append([*base, "--dataset", str(tmp / "one_class.npz")])
+        cases.append([*base, "--dataset", str(garbage)])
+    if "--store" in options:
+        cases.append([*base, "--store", str(garbage)])
+    cases.append([*base, "--no-such-option"])
+    return [[name, *case] for case in cases]
+
+
+def test_every_subcommand_answers_bad_arguments_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "garbage.json").write_text('{"models": [{"id": ')
+    np.savez(tmp_path / "one_class.npz", x=np.zeros((6, 8, 8), np.uint8), y=np.zeros(6, int))
+    commands = _subcommands()
+    assert {"sample", "train", "list", "import", "settings", "export"} <= set(commands)
+    groups = [_bad_cases(name, p, tmp_path) for name, p in sorted(commands.items())]
+
+    def run(cases: list[list[str]]) -> list[dict[str, object]]:
+        out = subprocess.run(
+            [sys.executable, "-c", DRIVER, json.dumps(cases)],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        results: list[dict[str, object]] = json.loads(out.stdout.splitlines()[-1])
+        return results
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = [r for group in pool.map(run, groups) for r in group]
+    assert len(results) > 5 * len(commands)
+    for result in results:
+        stderr = str(result["stderr"])
+        assert result["code"] not in (0, "escaped"), result
+        assert "Traceback" not in stderr, result
+        assert stderr.strip(), result
+        assert "internal error" not in stderr, result  # each bad input is an expected error
+
+
+def test_closed_output_pipe_ends_quietly(tmp_path: Path) -> None:
+    data = write_tiny_npz(tmp_path)
+    assert remap("sample", "3", "--no-train", "-w", tmp_path, "--dataset", data).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "remap", "list", "--json", "-w", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: the reader is gone before anything is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) != 0
+    assert stderr == "", stderr
+
+
+def test_workers_that_keep_dying_are_one_line(tmp_path: Path) -> None:
+    data = write_tiny_npz(tmp_path)
+    assert remap("sample", "1", "--no-train", "-w", tmp_path, "--dataset", data).returncode == 0
+    assert remap("train", "--models", "1", "-w", tmp_path, "--workers", "0").returncode in (0, 2)
+    # Every worker process exits at once (a broken environment); the CLI itself is fine.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import os, sys\nif 'remap.jobs.worker' in sys.orig_argv:\n    os._exit(3)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+    }
+    assert remap("queue", "-w", tmp_path).returncode == 0
+    out = remap("train", "--models", "1", "-w", tmp_path, env=env)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "died right after starting" in out.stderr
+
+
+def test_a_data_set_with_one_class_is_refused_before_it_is_stored(tmp_path: Path) -> None:
+    one = tmp_path / "one.npz"
+    np.savez(one, x=np.random.default_rng(0).random((20, 8, 8)), y=np.zeros(20, int))
+    out = remap("settings", f"dataset={one}", "-w", tmp_path)
+    assert out.returncode == 2 and "at least two classes" in out.stderr and str(one) in out.stderr
+    out = remap("sample", "2", "--no-train", "-w", tmp_path, "--dataset", one)
+    assert out.returncode == 2 and "at least two classes" in out.stderr
+    shown = remap("settings", "-w", tmp_path)
+    assert shown.returncode == 0 and 'dataset = "digits"' in shown.stdout
+    assert json.loads(remap("list", "--json", "-w", tmp_path).stdout) == []
+    two = tmp_path / "two.npz"  # two classes, one sample each: nothing is held out
+    np.savez(two, x=np.zeros((2, 8, 8)), y=np.array([0, 1]))
+    out = remap("settings", f"dataset={two}", "-w", tmp_path)
+    assert out.returncode == 2 and "no held-out samples" in out.stderr
+
+
+def test_a_workspace_forced_into_a_bad_data_set_is_repaired_by_settings(tmp_path: Path) -> None:
+    one = tmp_path / "one.npz"
+    np.savez(one, x=np.zeros((20, 8, 8)), y=np.zeros(20, int))
+    assert remap("settings", "-w", tmp_path).returncode == 0  # creates the store
+    with Store.open(tmp_path / ".remap" / "remap.db") as store:
+        saved = store.get_setting("workspace_settings", {})
+        store.set_setting("workspace_settings", {**saved, "dataset": str(one)})
+    out = remap("sample", "1", "--no-train", "-w", tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "at least two classes" in out.stderr and "remap settings dataset=" in out.stderr
+    assert remap("queue", "-w", tmp_path).returncode == 0  # opening does not load the data
+    fixed = remap("settings", "dataset=digits", "-w", tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    out = remap("sample", "1", "--no-train", "-w", tmp_path)
+    assert out.returncode == 0, out.stderr
