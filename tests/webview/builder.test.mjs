@@ -3,29 +3,17 @@
 // offending chip and blocks spawning, a valid edit spawns remap/generate {kind:'handcraft'};
 // ablation and variation send the selected layers / enabled change types.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { artifact, launch, openPanel, requireBundle, startServer } from './helpers.mjs';
+import { before, describe, it } from 'node:test';
+import { artifact, usePanels } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBundle();
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const panels = usePanels();
 
 describe('builder panel', () => {
   let page;
   let errors;
 
   before(async () => {
-    ({ page, errors } = await openPanel(browser, server, { models: 60, panel: 'builder', focusModel: 5 }, { width: 1300, height: 900 }));
+    ({ page, errors } = await panels.open({ models: 60, panel: 'builder', focusModel: 5 }, { width: 1300, height: 900 }));
     await page.waitForSelector('.generate .bchip[data-index="0"]');
   });
 

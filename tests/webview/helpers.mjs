@@ -1,11 +1,13 @@
 // Shared helpers for the headless-Chromium webview tests: a tiny static server on
 // 127.0.0.1 (ephemeral port) serving the built bundle and a test page that installs the
 // FakeHost (fake-vscode.js) before dist/webview/main.js, under the same strict CSP as the
-// extension's panels; and the Chromium launcher.
+// extension's panels; the Chromium launcher; and `usePanels`, the suite fixture of the panel
+// test files.
 import { createServer } from 'node:http';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -102,4 +104,24 @@ export async function waitForMap(page, pane = 'left', min = 1) {
 export function artifact(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+/**
+ * The fixture every panel test file shares: registers the file's `before` (bundle check,
+ * static server, Chromium) and `after` (close both) hooks and returns
+ * `open(config, options)`, which opens a panel page like `openPanel` once they have run.
+ */
+export function usePanels() {
+  let server;
+  let browser;
+  before(async () => {
+    requireBundle();
+    server = await startServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return { open: (config, options) => openPanel(browser, server, config, options) };
 }

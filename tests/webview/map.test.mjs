@@ -2,22 +2,10 @@
 // models render on both panes, hover shows the right tooltip, brushing adds to the drawer,
 // class selection recolours, keyboard navigation, zoom, and state surviving a reload.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { artifact, launch, openPanel, requireBundle, startServer, waitForMap } from './helpers.mjs';
+import { before, describe, it } from 'node:test';
+import { artifact, usePanels, waitForMap } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBundle();
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const panels = usePanels();
 
 const left = 'canvas.map-canvas[data-pane="left"]';
 
@@ -52,7 +40,7 @@ describe('map panel with 5,000 models', () => {
   let errors;
 
   before(async () => {
-    ({ page, errors } = await openPanel(browser, server, { models: 5000, drawer: [] }));
+    ({ page, errors } = await panels.open({ models: 5000, drawer: [] }));
     await waitForMap(page, 'left', 5000);
     await waitForMap(page, 'right', 1);
   });
@@ -228,7 +216,7 @@ describe('map panel with 5,000 models', () => {
 
 describe('panel state', () => {
   it('survives a reload (setState / getState round trip)', async () => {
-    const { page, context } = await openPanel(browser, server, { models: 400, drawer: [1, 2] }, { width: 1200, height: 850 });
+    const { page, context } = await panels.open({ models: 400, drawer: [1, 2] }, { width: 1200, height: 850 });
     await waitForMap(page, 'left', 400);
     await page.selectOption('.map-pane[data-pane="right"] select.view-select', 'accuracy');
     const box = await page.locator(left).boundingBox();

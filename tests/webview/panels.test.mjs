@@ -2,22 +2,10 @@
 // cancelling send the right remap/queue messages, pause/resume, live loss sparklines from
 // remap/epoch notifications; the diff panel aligns two models' chips.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { artifact, launch, openPanel, requireBundle, startServer } from './helpers.mjs';
+import { before, describe, it } from 'node:test';
+import { artifact, usePanels } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBundle();
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const panels = usePanels();
 
 const queueCalls = (page, action) => page.evaluate((a) => window.__remapTest.requests('remap/queue').filter((r) => r.params.action === a).map((r) => r.params), action);
 
@@ -27,7 +15,7 @@ describe('queue panel', () => {
   let queued;
 
   before(async () => {
-    ({ page, errors } = await openPanel(browser, server, { models: 200, panel: 'queue' }, { width: 1300, height: 800 }));
+    ({ page, errors } = await panels.open({ models: 200, panel: 'queue' }, { width: 1300, height: 800 }));
     await page.waitForSelector('tr.job-row.job-queued');
     queued = await page.$$eval('tr.job-row.job-queued', (rows) => rows.map((r) => Number(r.dataset.job)));
     assert.ok(queued.length >= 3, `the fake queue has ${queued.length} queued jobs`);
@@ -104,7 +92,7 @@ describe('queue panel', () => {
 describe('diff panel', () => {
   it('aligns the chips of two unrelated models and marks the differences', async () => {
     // models 5 and 7 use different templates in the fake (10 and 4 layers)
-    const { page, errors, context } = await openPanel(browser, server, { models: 40, panel: 'diff', diff: { a: 5, b: 7 } }, { width: 1300, height: 700 });
+    const { page, errors, context } = await panels.open({ models: 40, panel: 'diff', diff: { a: 5, b: 7 } }, { width: 1300, height: 700 });
     await page.waitForSelector('.diff-grid .diff-col[data-kind]');
     const kinds = await page.$$eval('.diff-grid .diff-col[data-kind]', (cols) => cols.map((c) => c.dataset.kind));
     assert.ok(kinds.includes('removed') || kinds.includes('inserted'), kinds.join(','));
