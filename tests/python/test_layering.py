@@ -1,7 +1,8 @@
 """The package's import graph, read from the ``ast`` of every module of ``remap`` (imports
 inside functions and ``TYPE_CHECKING`` blocks count too: a lazy import is still a
-dependency): no import cycles, and no lower layer imports a higher one (the order of the
-README's architecture table)."""
+dependency): no import cycles, no lower layer imports a higher one (the order of the
+README's architecture table), and the language server is a thin adapter over the service
+layer (``remap.lsp`` imports only ``remap.service``, itself and the version)."""
 
 from __future__ import annotations
 
@@ -154,5 +155,17 @@ def test_adapters_do_not_import_each_other_except_the_cli_starting_them(layer: s
         if layer_of(module) == layer
         for target in edges
         if layer_of(target) in {"lsp", "cli", "report"} - {layer} - allowed
+    ]
+    assert wrong == []
+
+
+def test_the_language_server_imports_only_the_service_layer() -> None:
+    allowed = {"", "lsp", "service"}  # ``from remap import __version__``, itself, the service
+    wrong = [
+        f"{MODULES[module].relative_to(PACKAGE.parent)}:{line} imports {target}"
+        for module, edges in import_graph().items()
+        if layer_of(module) == "lsp"
+        for target, line in edges.items()
+        if layer_of(target) not in allowed
     ]
     assert wrong == []

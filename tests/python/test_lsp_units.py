@@ -24,6 +24,7 @@ from remap.lsp import editor
 from remap.lsp.params import ParamError, Params, file_path, spec_from_wire
 from remap.lsp.protocol import camel, camel_path, snake, to_camel, to_snake, to_wire
 from remap.lsp.watcher import ProgressState, Watcher
+from remap.service.editing import class_block
 
 SPEC = ArchSpec((1, 8, 8), 3, (Conv2D(3, 4), Activation("relu"), MaxPool(2), Flatten(), Dense(3)))
 
@@ -110,7 +111,7 @@ def test_missing_imports_go_after_docstring_and_future() -> None:
 
 
 def test_class_block_and_replace_edit() -> None:
-    block = editor.class_block(export_source(SPEC, class_name="Net"), "Net", "REMAP model 7.")
+    block = class_block(export_source(SPEC, class_name="Net"), "Net", "REMAP model 7.")
     assert block.startswith("class Net(nn.Module):\n") and '"""REMAP model 7."""' in block
     text = "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    pass\n\nx = 1\n"
     (model,) = import_source(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from remap.store import Store
+    from remap.service.records import Store
 
 TOPICS = {
     "model_added": "models",

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from lsprotocol import types as t
 
-from remap.codegen import ImportedModel, import_source, shape_mismatches
-from remap.codegen.errors import CodegenError
 from remap.lsp import protocol as P
+from remap.service.editing import Replacement as Replacement
+from remap.service.types import CodegenError, ImportedModel, import_source, shape_mismatches
 
 LENSES = (
     ("REMAP: show on map", P.CMD_SHOW_ON_MAP),
@@ -21,7 +21,6 @@ LENSES = (
     ("vary", P.CMD_VARY),
     ("train", P.CMD_TRAIN),
 )
-_GENERATED_DOC = '    """A sequential CNN; see the module docstring for its provenance."""'
 
 
 @dataclass(frozen=True)
@@ -30,15 +29,6 @@ class Analysis:
 
     models: tuple[ImportedModel, ...]
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """Another model offered in place of a class: its id, a label and its class source."""
-
-    model_id: int
-    label: str
-    source: str
 
 
 def is_python(uri: str, language_id: str | None = None) -> bool:
@@ -214,18 +204,3 @@ def missing_imports(text: str) -> tuple[int, str] | None:
             break
         after = node.end_lineno or node.lineno
     return after, "".join(f"{line}\n" for line in missing)
-
-
-def class_block(module_source: str, class_name: str, docline: str | None = None) -> str:
-    """The ``class`` statement of an exported file, with its docstring replaced by
-    ``docline`` (a one-line description) when given."""
-    tree = ast.parse(module_source)
-    lines = module_source.splitlines()
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            block = lines[node.lineno - 1 : node.end_lineno]
-            if docline is not None:
-                quoted = docline.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-                block = [f'    """{quoted}"""' if ln == _GENERATED_DOC else ln for ln in block]
-            return "\n".join(block) + "\n"
-    raise CodegenError(f"no class {class_name} in the exported source")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from remap.lsp.handlers_common import on_path, require_model
 from remap.lsp.params import ParamError, Params, check_int, spec_from_wire
-from remap.lsp.protocol import camel_path, to_snake
+from remap.lsp.protocol import to_snake
 
 if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
@@ -18,20 +19,7 @@ KINDS = ("sample", "ablate", "vary", "handcraft", "spec")
 CHANGE_KINDS = ("insert", "remove", "replace", "reparameterise")
 
 
-def _service_field(exc: Exception, field: str) -> ParamError:
-    """A ServiceError from the experiments as a ParamError on ``field``."""
-    message = str(exc)
-    own = getattr(exc, "field", None)
-    if own and message.startswith(f"{own}: "):
-        message = message[len(own) + 2 :]
-    head, sep, rest = message.partition(": ")
-    if sep and head.startswith(field) and " " not in head:  # already names a path: edits[2].index
-        return ParamError(camel_path(head), rest)
-    return ParamError(field, message)
-
-
 def generate(rt: Runtime, p: Params) -> dict[str, Any]:
-    from remap.lsp.handlers_models import require_model
     from remap.service import ServiceError
     from remap.service import experiments as ex
 
@@ -50,13 +38,13 @@ def generate(rt: Runtime, p: Params) -> dict[str, Any]:
             try:
                 result = ex.add_spec(ws, spec, origin="handcrafted", name=name, train=train)
             except ServiceError as exc:
-                raise _service_field(exc, "spec") from None
+                raise on_path(exc, "spec") from None
         else:
             model_id = p.req_int("modelId")
             require_model(ws, model_id)
             result = _derive(ws, p, kind or "", model_id, train)
     except ServiceError as exc:
-        raise _service_field(exc, _FIELDS.get(getattr(exc, "field", None) or "", "kind")) from None
+        raise on_path(exc, _FIELDS.get(getattr(exc, "field", None) or "", "kind")) from None
     return result.to_dict()
 
 
@@ -119,37 +107,12 @@ def _edit(edit: Any, i: int) -> dict[str, Any]:
 
 def validate(rt: Runtime, p: Params) -> dict[str, Any]:
     """Pure: shapes, counts and the first error of a spec (runs on the event loop)."""
-    from remap.arch.shapes import analyse
+    from remap.service.specs import validation
 
-    spec = spec_from_wire(p.raw.get("spec"))
-    report = analyse(spec)
-    layers = [
-        {
-            "index": info.index,
-            "layer": info.layer.describe(),
-            "input": list(info.input.dims),
-            "output": list(info.output.dims),
-            "params": info.params,
-            "reshaped": info.reshaped,
-        }
-        for info in report.layers
-    ]
-    params = sum(info.params for info in report.layers)
-    flops = sum(info.flops for info in report.layers)
-    error: dict[str, Any] | None = None
-    if report.error is not None:
-        error = {"index": report.error.index, "message": str(report.error)}
-    elif params > rt.max_params:
-        error = {
-            "index": None,
-            "message": f"{params:,} parameters exceed the budget of {rt.max_params:,} "
-            "(setting remap.maxParams)",
-        }
-    return {"ok": error is None, "params": params, "flops": flops, "layers": layers, "error": error}
+    return validation(spec_from_wire(p.raw.get("spec")), rt.max_params)
 
 
 def train(rt: Runtime, p: Params) -> dict[str, Any]:
-    from remap.lsp.handlers_models import require_model
     from remap.service.queue import enqueue_models
 
     ids = p.ints("modelIds", nonempty=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from remap.lsp.params import ParamError, Params
+from remap.lsp.handlers_common import require_model
+from remap.lsp.params import Params
 
 if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
-    from remap.service import Workspace
 
 VIEWS = ("architecture", "prediction", "accuracy")
 METHODS = ("umap", "mds")
@@ -19,15 +19,6 @@ MAP_TOPICS = {  # what each map depends on (see remap.lsp.cache)
     "prediction": ("runs", "settings", "layout"),
     "accuracy": ("models", "runs", "settings"),
 }
-
-
-def require_model(ws: Workspace, model_id: int, field: str = "modelId") -> None:
-    from remap.store import UnknownModelError
-
-    try:
-        ws.store.get_model(model_id)
-    except UnknownModelError:
-        raise ParamError(field, f"unknown model id {model_id}") from None
 
 
 def status(rt: Runtime, p: Params) -> dict[str, Any]:
@@ -59,13 +50,13 @@ def get_model(rt: Runtime, p: Params) -> dict[str, Any]:
 
 
 def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
-    from remap.analysis.warmup import shared_warmup
+    from remap.service.background import umap_warmup
     from remap.service.maps import get_map as service_get_map
 
     view = p.choice("view", VIEWS)
     method = p.choice("method", METHODS, required=False)
     assert view is not None
-    warmup = shared_warmup()
+    warmup = umap_warmup()
     key = ("getMap", view, method, warmup.state)
     return rt.cached(
         key, MAP_TOPICS[view], lambda: service_get_map(rt.workspace(), view, method, warmup=warmup)

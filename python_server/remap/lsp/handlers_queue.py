@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from remap.lsp.handlers_common import after_head
 from remap.lsp.params import ParamError, Params
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ ACTIONS = ("list", "cancel", "reorder", "pause", "resume")
 def queue(rt: Runtime, p: Params) -> dict[str, Any]:
     from remap.service import ServiceError
     from remap.service import queue as q
-    from remap.store import StoreError, UnknownJobError
+    from remap.service.records import StoreError, UnknownJobError
 
     action = p.choice("action", ACTIONS)
     ws = rt.workspace()
@@ -27,7 +28,7 @@ def queue(rt: Runtime, p: Params) -> dict[str, Any]:
         except UnknownJobError:
             raise ParamError("jobId", f"unknown job id {job_id}") from None
         except ServiceError as exc:
-            raise ParamError("jobId", str(exc).split(": ", 1)[-1]) from None
+            raise after_head(exc, "jobId") from None
     elif action == "reorder":
         order = p.ints("order", nonempty=True)
         assert order is not None
@@ -36,11 +37,9 @@ def queue(rt: Runtime, p: Params) -> dict[str, Any]:
         except UnknownJobError as exc:
             raise ParamError("order", str(exc)) from None
         except (ServiceError, StoreError) as exc:
-            raise ParamError("order", str(exc).split(": ", 1)[-1]) from None
+            raise after_head(exc, "order") from None
     elif action in ("pause", "resume"):
         q.set_paused(ws, action == "pause")
     if action in ("resume", "reorder"):
-        rt.sync_executor(ws.store.job_counts(), ws.store.is_paused())  # start workers at once
-    jobs = ws.store.list_jobs()
-    summary = q.summarise(ws.store).to_dict()
-    return {"summary": summary, "jobs": [q.job_dict(job) for job in jobs]}
+        rt.sync_executor(*q.counts(ws))  # start workers at once
+    return q.state(ws)

@@ -148,8 +148,8 @@ def spec_from_wire(value: Any, name: str = "spec") -> Any:
     """An :class:`~remap.arch.ArchSpec` from a camelCase (or snake_case) spec object;
     malformed specs raise :class:`ParamError` naming the field, e.g.
     ``spec.layers[2].kernelSize: expected a positive integer``."""
-    from remap.arch import ArchSpec, SpecFormatError
     from remap.lsp.protocol import to_snake
+    from remap.service.types import ArchSpec, SpecFormatError
 
     if value is None:
         raise ParamError(name, "missing (required)")

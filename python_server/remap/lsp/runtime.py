@@ -22,8 +22,8 @@ from remap.lsp.cache import ResultCache
 from remap.lsp.protocol import Wire, to_wire
 
 if TYPE_CHECKING:
-    from remap.jobs.executor import LocalExecutor
     from remap.service import Workspace
+    from remap.service.records import LocalExecutor
 
 log = logging.getLogger("remap.lsp")
 T = TypeVar("T")
@@ -221,23 +221,17 @@ class Runtime:
 
     def _warm_up(self) -> None:
         try:
-            from remap.analysis.warmup import shared_warmup
+            from remap.service.background import start_warmups
 
-            shared_warmup().start()  # its own thread; also points numba at the REMAP cache
-            from remap.analysis.otmann_fast import warm_up
-
-            warm_up()
+            start_warmups()  # UMAP in its own thread (numba cache under REMAP's), then OTMANN
         except Exception as exc:
             log.warning("warm-up failed: %s", " ".join(str(exc).split()))
 
     @staticmethod
     def warmup_state() -> str:
-        import sys
+        from remap.service.background import umap_warmup_state
 
-        module = sys.modules.get("remap.analysis.warmup")
-        if module is None:
-            return "cold"
-        return str(module.shared_warmup().state)
+        return umap_warmup_state()
 
     # -- training workers -----------------------------------------------------------------------
     def sync_executor(self, counts: Mapping[str, int], paused: bool) -> None:
@@ -271,18 +265,9 @@ class Runtime:
             self._start_executor(key)
 
     def _start_executor(self, key: tuple[int, str]) -> None:
-        from remap.jobs.executor import LocalExecutor
+        from remap.service.queue import start_workers
 
-        ws = self.workspace()
-        executor = LocalExecutor(
-            ws.store.path,
-            workers=key[0],
-            device=key[1],
-            until_idle=False,
-            threads=ws.settings.threads,
-            log_dir=ws.store.path.parent / "logs",
-        )
-        executor.start()
+        executor = start_workers(self.workspace(), workers=key[0], device=key[1])
         log.info("started %d training worker(s) on %s", key[0], key[1])
         self._executor, self._executor_key, self._idle_since = executor, key, None
 

@@ -16,7 +16,7 @@ from remap.lsp import protocol as P
 
 if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
-    from remap.store.records import Event, JobRecord
+    from remap.service.records import Event, JobRecord
 
 log = logging.getLogger("remap.lsp")
 
@@ -141,7 +141,7 @@ class Watcher:
         )
 
     def _send_epoch(self, job_id: int, payload: dict[str, Any]) -> None:
-        from remap.store import UnknownJobError
+        from remap.service.records import UnknownJobError
 
         store = self.runtime.workspace().store
         try:

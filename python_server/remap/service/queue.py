@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remap.service.errors import ServiceError
 from remap.service.workspace import Workspace
 from remap.store import Store
 from remap.store.errors import JobStateError
 from remap.store.records import JobRecord
+
+if TYPE_CHECKING:
+    from remap.jobs.executor import LocalExecutor
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,23 @@ def run_until_idle(
     return summarise(ws.store)
 
 
+def start_workers(ws: Workspace, workers: int, device: str) -> LocalExecutor:
+    """Start training worker processes that keep waiting for jobs (a long-running adapter
+    stops them); their logs go to ``logs/`` beside the store."""
+    from remap.jobs.executor import LocalExecutor
+
+    executor = LocalExecutor(
+        ws.store.path,
+        workers=workers,
+        device=device,
+        until_idle=False,
+        threads=ws.settings.threads,
+        log_dir=ws.store.path.parent / "logs",
+    )
+    executor.start()
+    return executor
+
+
 def cancel(ws: Workspace, job_id: int) -> str:
     try:
         return ws.store.request_cancel(job_id)
@@ -113,6 +133,17 @@ def reorder(ws: Workspace, job_ids: Sequence[int]) -> None:
         ws.store.reorder(job_ids)
     except JobStateError as exc:
         raise ServiceError(str(exc), "jobs") from None
+
+
+def state(ws: Workspace) -> dict[str, Any]:
+    """The queue as ``remap/queue`` answers it: the summary and every job."""
+    jobs = ws.store.list_jobs()
+    return {"summary": summarise(ws.store).to_dict(), "jobs": [job_dict(job) for job in jobs]}
+
+
+def counts(ws: Workspace) -> tuple[dict[str, int], bool]:
+    """Jobs per state and whether the queue is paused (what starts or stops workers)."""
+    return ws.store.job_counts(), ws.store.is_paused()
 
 
 def set_paused(ws: Workspace, paused: bool) -> QueueSummary:
