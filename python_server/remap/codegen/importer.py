@@ -332,9 +332,10 @@ def infer_input_shape(lowered: Lowered, classes: int) -> tuple[int, int, int] | 
     for c in dict.fromkeys(channels):
         if _fits(lowered, classes, (c, _MAX_SIDE, _MAX_SIDE)):
             return None  # any large input fits: the declared sizes do not pin it down
-        fitting = [s for s in range(1, _MAX_SIDE) if _fits(lowered, classes, (c, s, s))]
-        if fitting:
-            common = [s for s in _COMMON_SIDES if s in fitting]
-            side = common[0] if common else fitting[0]
+        # The first common side that fits, else the smallest (tried in that order, so a
+        # model written for a common size costs a dozen analyses rather than hundreds).
+        sides = (*_COMMON_SIDES, *range(1, _MAX_SIDE))
+        side = next((s for s in sides if s < _MAX_SIDE and _fits(lowered, classes, (c, s, s))), 0)
+        if side:
             return (c, side, side)
     return None
