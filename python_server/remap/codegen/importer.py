@@ -122,13 +122,16 @@ def import_source(
     input_shape: tuple[int, int, int] | None = None,
     num_classes: int | None = None,
     only: str | None = None,
+    tree: ast.Module | None = None,
 ) -> list[ImportedModel]:
     """Every model in ``text`` (in source order; only the one named ``only`` when given). A
     file that does not parse raises :class:`CodegenError` naming the file and line; a model
     that cannot be mapped has ``spec=None`` and an ``error`` such as ``cannot map: nn.LSTM
     at line 12``. At most :data:`MAX_MODELS` models are analysed; the others come back
-    unmapped with that reason, so the work per file stays bounded."""
-    tree = parse_source(text, filename)
+    unmapped with that reason, so the work per file stays bounded. ``tree`` is the text
+    already parsed with :func:`remap.codegen.source.parse_source`."""
+    if tree is None:
+        tree = parse_source(text, filename)
     if input_shape is not None and _as_shape(tuple(input_shape)) is None:
         raise CodegenError(f"input_shape must be (C, H, W) positive integers, got {input_shape!r}")
     if num_classes is not None and _positive_int(num_classes) is None:

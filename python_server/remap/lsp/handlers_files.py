@@ -72,6 +72,7 @@ def _needs_training(ws: Workspace, model_id: int) -> bool:
 
 # -- requests -----------------------------------------------------------------------------------
 def import_file(rt: Runtime, p: Params, text: str | None = None) -> dict[str, Any]:
+    from remap.codegen import shape_mismatches
     from remap.service.experiments import GenerateResult
 
     uri = p.text("uri")
@@ -91,6 +92,11 @@ def import_file(rt: Runtime, p: Params, text: str | None = None) -> dict[str, An
     for model in models:
         if model.spec is None:
             result.skipped.append(f"{model.class_name} ({path.name}): {model.error}")
+            continue
+        errors = shape_mismatches(model)  # what the diagnostics mark as errors: not imported
+        if errors:
+            where = f"{model.class_name} ({path.name}): line {errors[0].line}"
+            result.skipped.append(f"{where}: {errors[0].message}")
             continue
         try:
             model_id, created, jobs = add_class(ws, model, path, train)
