@@ -151,7 +151,6 @@ def test_closed_output_pipe_ends_quietly(tmp_path: Path) -> None:
 def test_workers_that_keep_dying_are_one_line(tmp_path: Path) -> None:
     data = write_tiny_npz(tmp_path)
     assert remap("sample", "1", "--no-train", "-w", tmp_path, "--dataset", data).returncode == 0
-    assert remap("train", "--models", "1", "-w", tmp_path, "--workers", "0").returncode in (0, 2)
     # Every worker process exits at once (a broken environment); the CLI itself is fine.
     site = tmp_path / "site"
     site.mkdir()
@@ -162,7 +161,6 @@ def test_workers_that_keep_dying_are_one_line(tmp_path: Path) -> None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
     }
-    assert remap("queue", "-w", tmp_path).returncode == 0
     out = remap("train", "--models", "1", "-w", tmp_path, env=env)
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
@@ -176,9 +174,9 @@ def test_a_data_set_with_one_class_is_refused_before_it_is_stored(tmp_path: Path
     assert out.returncode == 2 and "at least two classes" in out.stderr and str(one) in out.stderr
     out = remap("sample", "2", "--no-train", "-w", tmp_path, "--dataset", one)
     assert out.returncode == 2 and "at least two classes" in out.stderr
-    shown = remap("settings", "-w", tmp_path)
-    assert shown.returncode == 0 and 'dataset = "digits"' in shown.stdout
-    assert json.loads(remap("list", "--json", "-w", tmp_path).stdout) == []
+    with Store.open(tmp_path / ".remap" / "remap.db") as store:  # nothing was stored
+        assert store.get_setting("workspace_settings", {}).get("dataset", "digits") == "digits"
+        assert store.list_models() == []
     two = tmp_path / "two.npz"  # two classes, one sample each: nothing is held out
     np.savez(two, x=np.zeros((2, 8, 8)), y=np.array([0, 1]))
     out = remap("settings", f"dataset={two}", "-w", tmp_path)

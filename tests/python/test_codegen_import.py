@@ -372,10 +372,16 @@ UNMAPPABLE = [
     (
         "self.c = nn.Conv2d(1, 4, 3)",
         "y = self.c(x)\nx = x + y",
-        "tensor arithmetic 'x + y'",
+        "skip connection (`x + y`)",
         "x = x + y",
     ),
-    ("self.c = nn.Conv2d(1, 4, 3)", "x = torch.cat([self.c(x), x], 1)", "torch.cat", "torch.cat"),
+    (
+        "self.c = nn.Conv2d(1, 4, 3)",
+        "x = torch.cat([self.c(x), x], 1)",
+        "branches joined with torch.cat",
+        "torch.cat",
+    ),
+    ("self.c = nn.Conv2d(1, 4, 3)", "x = x * 2", "tensor arithmetic 'x * 2'", "x * 2"),
     (
         "self.c = nn.Conv2d(1, 4, 3)",
         "if x.sum() > 0:\n    x = self.c(x)",
@@ -385,7 +391,7 @@ UNMAPPABLE = [
     (
         "self.layers = nn.ModuleList([nn.Conv2d(1, 1, 3)])",
         "for layer in self.layers:\n    x = layer(x)",
-        "control flow ('for') in forward",
+        "layers applied in a loop (`for layer in self.layers`)",
         "for layer",
     ),
     (
@@ -443,7 +449,7 @@ UNMAPPABLE = [
         "LeakyReLU",
     ),
     ("self.d = nn.Dropout2d(0.2)", "x = self.d(x)", "nn.Dropout2d", "Dropout2d"),
-    ("self.b = Block()", "x = self.b(x)", "Block (a module defined in this file)", "Block()"),
+    ("self.b = Block()", "x = self.b(x)", "sub-module `Block` (a class of this file)", "Block()"),
     (
         "self.fc = nn.Linear(n, 10)",
         "x = self.fc(x)",
@@ -465,7 +471,7 @@ UNMAPPABLE = [
     (
         "self.fc = nn.Linear(4, 10)",
         "y = self.fc(x)\nx = self.fc(x)",
-        "variable 'x' (only one chain of layers is supported)",
+        "a skip connection or branch: the earlier tensor 'x' is used again",
         "x = self.fc(x)",
     ),
     (

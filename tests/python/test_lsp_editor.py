@@ -95,6 +95,8 @@ async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
     names = ("exported_model.py", "sequential_model.py", "linear_bug.py", "residual.py")
     for name in (*names, "nested_import.py"):
         (root / name).write_text((FIXTURES / name).read_text())
+    cifar = Path(__file__).parent / "import_fixtures" / "cifar_net.py"
+    (root / "cifar_net.py").write_text(cifar.read_text())
     db = root / ".remap" / "remap.db"
     (parent,) = add_trained(db, data, [SMALLNET], [0.6])
     child_a, child_b = add_trained(
@@ -147,7 +149,8 @@ async def test_unmappable_model_is_information(env: Env) -> None:
     (diag,) = env.client.diagnostics[uri]
     assert diag.severity == t.DiagnosticSeverity.Information
     assert diag.range.start.line == 6  # class ResidualNet
-    assert "ResidualNet" in diag.message and "tensor arithmetic" in diag.message
+    assert "ResidualNet" in diag.message and "skip connection (`x + " in diag.message
+    assert diag.message.endswith("(line 16)") and "cannot map: " not in diag.message
     lenses = await env.client.text_document_code_lens_async(
         t.CodeLensParams(text_document=t.TextDocumentIdentifier(uri))
     )
@@ -187,6 +190,25 @@ async def test_syntax_error_gives_no_diagnostics_and_recovers(env: Env) -> None:
     assert "Linear(70, 24) receives 72 features" in diag.message
     await env.change(uri, text)
     assert list(env.client.diagnostics[uri]) == []
+
+
+async def test_a_model_written_for_another_input_is_refused_everywhere(env: Env) -> None:
+    """The CIFAR-10 tutorial net (3×32×32) in a 1×8×8 workspace: the diagnostic names the
+    mismatch, no code lens or action is offered, and remap/importFile does not import it."""
+    await wait_for(lambda: env.client.lens_refreshes >= 1, timeout=10)  # data set loaded
+    uri = await env.open("cifar_net.py")
+    (diag,) = env.client.diagnostics[uri]
+    assert diag.severity == t.DiagnosticSeverity.Information
+    assert "model expects 3×32×32 input (Conv2d(3, 6, 5) has 3 input channels" in diag.message
+    assert "the workspace's data is 1×8×8" in diag.message
+    lenses = await env.client.text_document_code_lens_async(
+        t.CodeLensParams(text_document=t.TextDocumentIdentifier(uri))
+    )
+    assert not lenses
+    assert await env.actions(uri, 8) == []
+    result = await env.client.request("remap/importFile", {"uri": uri, "train": False})
+    assert result["created"] == [] and result["existing"] == []
+    assert "model expects 3×32×32 input" in result["skipped"][0]
 
 
 # -- code lenses and actions -------------------------------------------------------------------

@@ -54,20 +54,45 @@ class Modules:
         qualname = self.scope.qualname(node.func)
         name = nn_name(qualname)
         label = source_text(node.func)
-        if isinstance(node.func, ast.Name) and node.func.id in self.scope.local_classes:
-            raise Unmappable(f"{label} (a module defined in this file)", node.lineno)
         if name == "Sequential":
             if node.keywords:
                 raise Unmappable(f"{label} with keyword arguments", node.lineno)
             ops: list[Op] = []
             for item in node.args:
                 if isinstance(item, ast.Starred):
-                    raise Unmappable(f"{label} with starred arguments", node.lineno)
+                    raise Unmappable(
+                        f"layers built in a loop (`{label}(*{source_text(item.value, 30)})`); "
+                        "write the layers out one by one",
+                        node.lineno,
+                    )
                 ops.extend(self.ops(item, node.lineno, depth + 1))
             return ops
         if name is None or name not in MODULES:
-            raise Unmappable(label, node.lineno)
+            raise Unmappable(self._unknown(node, label, name), node.lineno)
         return constructor_ops(node, name, self.scope)
+
+    def _unknown(self, node: ast.Call, label: str, name: str | None) -> str:
+        """Why the module ``node`` builds cannot be read, as a cause the user can act on."""
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in self.scope.local_classes:
+            return (
+                f"sub-module `{label}` (a class of this file): REMAP maps one flat chain of "
+                "nn layers and does not expand nested modules"
+            )
+        if isinstance(func, ast.Name) and func.id in self.scope.local_functions:
+            line = self.scope.local_functions[func.id]
+            return (
+                f"layer built by the helper function `{label}()` (line {line}); write the "
+                "nn layer itself in __init__"
+            )
+        if name in ("ModuleList", "ModuleDict"):
+            return f"layers built in a loop (`{label}`); write the layers out one by one"
+        foreign = self.scope.foreign_module(func)
+        if foreign is not None:
+            return f"layer `{label}` defined in another module ({foreign}); REMAP reads one file"
+        if name is not None:
+            return f"{label} (no REMAP layer corresponds to it)"
+        return f"`{label}` (not an nn layer REMAP knows)"
 
 
 def _is_self(node: ast.AST) -> bool:
@@ -125,6 +150,7 @@ class Flow:
         self.current = ""
         self.batch_names: set[str] = set()
         self.ops: list[Op] = []
+        self.earlier: set[str] = set()  # names that held the tensor before
 
     def run(self, forward: ast.FunctionDef) -> list[Op]:
         params = forward.args.posonlyargs + forward.args.args
@@ -156,13 +182,24 @@ class Flow:
                 self.batch_names.add(name)
                 return False
             self.ops.extend(self.expr(value))
+            if name != self.current:
+                self.earlier.add(self.current)
+                self.earlier.discard(name)
             self.current = name
             self.batch_names.discard(name)
             return False
         if isinstance(stmt, ast.AugAssign):
+            if isinstance(stmt.op, ast.Add) and self._mentions_tensor(stmt.value):
+                raise Unmappable(_skip(source_text(stmt)), stmt.lineno)
             raise Unmappable(f"in-place arithmetic '{source_text(stmt)}'", stmt.lineno)
+        if isinstance(stmt, (ast.For, ast.While)):
+            head = source_text(stmt, 40).split("\n")[0]
+            raise Unmappable(
+                f"layers applied in a loop (`{head.split(':')[0]}`); write each call out",
+                stmt.lineno,
+            )
         kind = type(stmt).__name__.lower()
-        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.Match)):
+        if isinstance(stmt, (ast.If, ast.With, ast.Try, ast.Match)):
             raise Unmappable(f"control flow ('{kind}') in forward", stmt.lineno)
         raise Unmappable(f"statement '{source_text(stmt)}' in forward", stmt.lineno)
 
@@ -191,10 +228,19 @@ class Flow:
         if isinstance(node, ast.Name):
             if node.id == self.current:
                 return []
+            if node.id in self.earlier:
+                raise Unmappable(
+                    f"a skip connection or branch: the earlier tensor '{node.id}' is used again "
+                    "(REMAP models are one chain of layers)",
+                    node.lineno,
+                )
             raise Unmappable(
                 f"variable '{node.id}' (only one chain of layers is supported)", node.lineno
             )
         if isinstance(node, ast.BinOp):
+            both = self._mentions_tensor(node.left) and self._mentions_tensor(node.right)
+            if isinstance(node.op, ast.Add) and both:
+                raise Unmappable(_skip(source_text(node)), node.lineno)
             raise Unmappable(f"tensor arithmetic '{source_text(node)}'", node.lineno)
         if not isinstance(node, ast.Call):
             raise Unmappable(f"expression '{source_text(node)}'", node.lineno)
@@ -247,6 +293,14 @@ class Flow:
             f"{label} (REMAP only flattens or reshapes a vector into a 1-channel square image)",
             call.lineno,
         )
+
+    def _mentions_tensor(self, node: ast.expr) -> bool:
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        return bool(names & (self.earlier | {self.current}))
+
+
+def _skip(text: str) -> str:
+    return f"skip connection (`{text}`): REMAP models are one chain of layers without additions"
 
 
 def _is_print(node: ast.expr) -> bool:

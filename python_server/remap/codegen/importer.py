@@ -26,7 +26,13 @@ from remap.codegen.errors import CodegenError
 from remap.codegen.forward import Flow, Modules, init_modules
 from remap.codegen.imported import ImportedModel, InputCheck
 from remap.codegen.lowering import Lowered, lower
-from remap.codegen.scope import Scope, Unmappable, collect_aliases, collect_constants
+from remap.codegen.scope import (
+    Scope,
+    Unmappable,
+    collect_aliases,
+    collect_constants,
+    collect_functions,
+)
 from remap.codegen.source import parse_source
 from remap.codegen.torchmap import Op, nn_name
 
@@ -116,20 +122,26 @@ def import_source(
     input_shape: tuple[int, int, int] | None = None,
     num_classes: int | None = None,
     only: str | None = None,
+    tree: ast.Module | None = None,
 ) -> list[ImportedModel]:
     """Every model in ``text`` (in source order; only the one named ``only`` when given). A
     file that does not parse raises :class:`CodegenError` naming the file and line; a model
     that cannot be mapped has ``spec=None`` and an ``error`` such as ``cannot map: nn.LSTM
     at line 12``. At most :data:`MAX_MODELS` models are analysed; the others come back
-    unmapped with that reason, so the work per file stays bounded."""
-    tree = parse_source(text, filename)
+    unmapped with that reason, so the work per file stays bounded. ``tree`` is the text
+    already parsed with :func:`remap.codegen.source.parse_source`."""
+    if tree is None:
+        tree = parse_source(text, filename)
     if input_shape is not None and _as_shape(tuple(input_shape)) is None:
         raise CodegenError(f"input_shape must be (C, H, W) positive integers, got {input_shape!r}")
     if num_classes is not None and _positive_int(num_classes) is None:
         raise CodegenError(f"num_classes must be a positive integer, got {num_classes!r}")
     comments, same_lines = _comments(text)
     aliases, classes = collect_aliases(tree)
-    scope = Scope(aliases=aliases, same_lines=same_lines, local_classes=classes)
+    scope = Scope(
+        aliases=aliases, same_lines=same_lines, local_classes=classes,
+        local_functions=collect_functions(tree),
+    )  # fmt: skip
     source_lines = text.splitlines()
     collect_constants(tree.body, scope)
     found: list[tuple[ast.stmt, str, set[int]]] = []
@@ -249,6 +261,16 @@ def _input_shape(
         return constant, "constant"
     given = _as_shape(tuple(defaults.input_shape or ()))
     if given is not None:
+        if lowered.checks and not _fits(lowered, classes, given):
+            # Written for another input (other channels, or a common image size), rather
+            # than a size bug that the diagnostics point out line by line.
+            written_for = infer_input_shape(lowered, classes)
+            if (
+                written_for is not None
+                and written_for != given
+                and (written_for[0] != given[0] or written_for[1] in _COMMON_SIDES)
+            ):
+                raise Unmappable(_written_for(lowered, classes, written_for, given), line)
         return given, "argument"
     inferred = infer_input_shape(lowered, classes)
     if inferred is None:
@@ -269,6 +291,32 @@ def checked_size(check: InputCheck, report: ShapeReport, layer_count: int) -> in
     return shape.size if check.kind == "features" else shape.dims[0]
 
 
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+def _written_for(
+    lowered: Lowered, classes: int, written_for: tuple[int, int, int], given: tuple[int, int, int]
+) -> str:
+    """``model expects 3×32×32 input (Conv2d(3, 6, 5) has 3 input channels, Linear(400, 120)
+    expects 400 features), the workspace's data is 1×28×28``."""
+    report = analyse(ArchSpec(given, classes, tuple(lowered.layers)))
+    count = len(lowered.layers)
+    wrong = [c for c in lowered.checks if checked_size(c, report, count) != c.value]
+    reasons = []
+    channels = next((c for c in wrong if c.kind == "channels"), None)
+    if channels is not None:
+        reasons.append(f"{channels.label} has {channels.value} input channels")
+    features = next((c for c in wrong if c.kind == "features"), None)
+    if features is not None:
+        reasons.append(f"{features.label} expects {features.value} features")
+    why = f" ({', '.join(reasons)})" if reasons else ""
+    return (
+        f"model expects {_shape(written_for)} input{why}, the workspace's data is "
+        f"{_shape(given)}; import it into a workspace whose data is {_shape(written_for)}"
+    )
+
+
 def _fits(lowered: Lowered, classes: int, shape: tuple[int, int, int]) -> bool:
     report = analyse(ArchSpec(shape, classes, tuple(lowered.layers)))
     count = len(lowered.layers)
@@ -287,9 +335,10 @@ def infer_input_shape(lowered: Lowered, classes: int) -> tuple[int, int, int] | 
     for c in dict.fromkeys(channels):
         if _fits(lowered, classes, (c, _MAX_SIDE, _MAX_SIDE)):
             return None  # any large input fits: the declared sizes do not pin it down
-        fitting = [s for s in range(1, _MAX_SIDE) if _fits(lowered, classes, (c, s, s))]
-        if fitting:
-            common = [s for s in _COMMON_SIDES if s in fitting]
-            side = common[0] if common else fitting[0]
+        # The first common side that fits, else the smallest (tried in that order, so a
+        # model written for a common size costs a dozen analyses rather than hundreds).
+        sides = (*_COMMON_SIDES, *range(1, _MAX_SIDE))
+        side = next((s for s in sides if s < _MAX_SIDE and _fits(lowered, classes, (c, s, s))), 0)
+        if side:
             return (c, side, side)
     return None

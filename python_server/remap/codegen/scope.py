@@ -54,6 +54,7 @@ class Scope:
     self_constants: dict[str, Any] = field(default_factory=dict)
     same_lines: frozenset[int] = frozenset()
     local_classes: frozenset[str] = frozenset()
+    local_functions: dict[str, int] = field(default_factory=dict)  # name → line
 
     def child(self) -> Scope:
         return Scope(
@@ -62,7 +63,21 @@ class Scope:
             dict(self.self_constants),
             self.same_lines,
             self.local_classes,
+            self.local_functions,
         )
+
+    def foreign_module(self, node: ast.AST) -> str | None:
+        """The module a name comes from when the file imports it from outside torch
+        (``from mylib.blocks import Block`` → ``mylib.blocks``), else None."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.aliases:
+            return None
+        qualname = self.qualname(node) or ""
+        if qualname.split(".")[0] == "torch":
+            return None
+        return qualname.rpartition(".")[0] or qualname
 
     def qualname(self, node: ast.AST) -> str | None:
         """``nn.Conv2d`` → ``torch.nn.Conv2d`` (through the file's imports)."""
@@ -158,6 +173,15 @@ def collect_aliases(tree: ast.Module) -> tuple[dict[str, str], frozenset[str]]:
                 if alias.name != "*":
                     aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return aliases, frozenset(classes)
+
+
+def collect_functions(tree: ast.Module) -> dict[str, int]:
+    """The module-level functions of the file (name → line): helpers such as ``conv3x3``."""
+    return {
+        node.name: node.lineno
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
 
 
 def name_assignment(stmt: ast.stmt) -> tuple[str, ast.expr] | None:

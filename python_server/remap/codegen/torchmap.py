@@ -365,6 +365,9 @@ METHODS: dict[str, tuple[Signature, Builder]] = {
 }
 
 
+_JOINS = frozenset({"torch.cat", "torch.concat", "torch.stack", "torch.add", "torch.hstack"})
+
+
 def nn_name(qualname: str | None) -> str | None:
     """``torch.nn.Conv2d`` or a bare ``Conv2d`` → ``Conv2d``; None for anything else."""
     if qualname is None:
@@ -383,7 +386,11 @@ def function_ops(call: ast.Call, qualname: str, scope: Scope) -> tuple[ast.expr,
     """The tensor argument and the ops of a ``torch.*``/``F.*`` call."""
     label = source_text(call.func)
     if qualname not in FUNCTIONS:
-        raise Unmappable(label, call.lineno)
+        if qualname in _JOINS:
+            raise Unmappable(
+                f"branches joined with {label} (REMAP models are one chain of layers)", call.lineno
+            )
+        raise Unmappable(f"{label} (no REMAP layer corresponds to it)", call.lineno)
     sig, build = FUNCTIONS[qualname]
     args = Args(call, sig, label, scope)
     return args.nodes["input"], build(args)

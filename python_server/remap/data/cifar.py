@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from remap.data.arrays import cap_indices, check_cap, to_images
 from remap.data.dataset import DataError, Split
+from remap.data.limits import check_budget, images_budget
 
 CIFAR10_CLASSES = (
     "airplane",
@@ -94,6 +95,7 @@ class SafeUnpickler(pickle.Unpickler):
 def safe_unpickle(path: Path) -> Any:
     """The object pickled in ``path``, or DataError if it is unreadable or not plain data."""
     try:
+        check_budget(path.stat().st_size, str(path), "this pickle")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DataError(str(path), "file not found") from None
@@ -119,15 +121,35 @@ def _batch(path: Path) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         if key not in batch:
             raise DataError(str(path), f"missing key '{key}'")
     data = batch["data"]
-    if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+    if (
+        not isinstance(data, np.ndarray)
+        or data.ndim != 2
+        or data.shape[1] != 3 * 32 * 32
+        or data.dtype != np.uint8
+    ):
         shape = getattr(data, "shape", type(data).__name__)
-        raise DataError(str(path), f"'data' must be an (N, 3072) array, got {shape}")
+        kind = getattr(data, "dtype", "")
+        raise DataError(str(path), f"'data' must be an (N, 3072) uint8 array, got {shape} {kind}")
+    images_budget(len(data), (3, 32, 32), str(path))
+    raw_labels = batch["labels"]
+    # Check the labels' type and length before converting: a pickle can nest shared lists
+    # that np.asarray would expand into an enormous array.
+    if isinstance(raw_labels, np.ndarray):
+        flat = raw_labels.ndim == 1 and np.issubdtype(raw_labels.dtype, np.integer)
+    else:
+        flat = isinstance(raw_labels, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in raw_labels
+        )
+    if not flat:
+        raise DataError(str(path), "'labels' must be a list of integers")
+    if len(raw_labels) != len(data):
+        raise DataError(
+            str(path), f"labels length {len(raw_labels)} does not match {len(data)} images"
+        )
     try:
-        labels = np.asarray(batch["labels"], dtype=np.int64)
-    except (TypeError, ValueError):
-        raise DataError(str(path), "'labels' must be a list of integers") from None
-    if labels.ndim != 1 or len(labels) != len(data):
-        raise DataError(str(path), f"labels length {labels.size} does not match {len(data)} images")
+        labels = np.asarray(raw_labels, dtype=np.int64)
+    except OverflowError:
+        raise DataError(str(path), "'labels' holds a number too large for a class index") from None
     images = to_images(np.asarray(data).reshape(-1, 3, 32, 32), str(path), channels_last=False)
     return images, labels
 

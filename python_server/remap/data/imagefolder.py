@@ -2,11 +2,17 @@
 holding PNG/JPEG/BMP/GIF/WebP images. If every image is grey the data set has one channel,
 otherwise three; all images are resized (bilinear) to one size: ``size`` if given, else the
 most common size. Transparent pixels are composited onto white. A folder whose ``train/`` and
-``test/`` (or ``val/``) sub-folders each hold class folders is kept as its own split."""
+``test/`` (or ``val/``) sub-folders each hold class folders is kept as its own split.
+
+Pillow's decompression-bomb limit is an error here (not a warning), and the whole set's
+size is checked against the data limit from the image headers before any pixel is read."""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +21,7 @@ from PIL import Image, ImageOps
 
 from remap.data.arrays import check_cap, to_images
 from remap.data.dataset import DataError, Dataset, Split
+from remap.data.limits import images_budget
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
 _GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
@@ -51,13 +58,30 @@ def looks_like_image_folder(root: Path) -> bool:
     return train.is_dir() and any(image_files(d) for d in _class_dirs(train))
 
 
+@contextlib.contextmanager
+def _bomb_guard(path: Path) -> Iterator[None]:
+    """Pillow's decompression-bomb check as an error (it only warns up to twice its limit)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            yield
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise DataError(
+                str(path),
+                f"more than {Image.MAX_IMAGE_PIXELS or 0:,} pixels: refused as a possible "
+                "decompression bomb",
+            ) from None
+
+
 def _open_size(path: Path) -> tuple[Size, str]:
     try:
-        with Image.open(path) as img:
+        with _bomb_guard(path), Image.open(path) as img:
             w, h = img.size
             if img.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
                 w, h = h, w
             return (h, w), img.mode
+    except DataError:
+        raise
     except Exception as exc:  # Pillow raises many kinds of errors on bad files
         raise DataError(str(path), f"not a readable image ({exc})") from None
 
@@ -65,7 +89,7 @@ def _open_size(path: Path) -> tuple[Size, str]:
 def _pixels(path: Path, size: Size) -> Uint8Image:
     """(H, W) for grey images, (H, W, 3) otherwise, resized to ``size``."""
     try:
-        with Image.open(path) as raw:
+        with _bomb_guard(path), Image.open(path) as raw:
             img = ImageOps.exif_transpose(raw)
             if img.mode in ("RGBA", "LA", "La", "RGBa", "PA") or "transparency" in img.info:
                 rgba = img.convert("RGBA")
@@ -85,6 +109,8 @@ def _pixels(path: Path, size: Size) -> Uint8Image:
             if img.size != (w, h):
                 img = img.resize((w, h), Image.Resampling.BILINEAR)
             return np.asarray(img, dtype=np.uint8)
+    except DataError:
+        raise
     except Exception as exc:
         raise DataError(str(path), f"not a readable image ({exc})") from None
 
@@ -119,6 +145,7 @@ def _load(
     classes = tuple(sorted({c for part in parts for c in part}))
     files = [p for part in parts for paths in part.values() for p in paths]
     target = _target_size([_open_size(p)[0] for p in files], size, src)
+    images_budget(len(files), (3, *target), src)
     out: list[tuple[list[Uint8Image], list[int]]] = []
     grey = True
     for part in parts:

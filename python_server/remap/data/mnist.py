@@ -4,20 +4,24 @@
 prefixes such as ``emnist-digits-`` are recognised), kept as the files' own train/test split.
 
 The IDX header (magic number: two zero bytes, a type code and the number of dimensions;
-then one big-endian 32-bit size per dimension) is checked against the file size."""
+then one big-endian 32-bit size per dimension) is checked first; then exactly the bytes it
+announces are read, so a compressed file cannot expand past what its header says."""
 
 from __future__ import annotations
 
 import gzip
+import math
 import re
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from remap.data.arrays import cap_indices, check_cap, to_images, to_labels
 from remap.data.dataset import DataError, Split
+from remap.data.limits import Readable, check_budget, read_exact, shape_text
 
 _IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _NAME = re.compile(
@@ -26,39 +30,45 @@ _NAME = re.compile(
 IDX_PATTERN = "*idx[13]-ubyte*"
 
 
+def _header(fh: Readable, ndim: int, src: str) -> tuple[np.dtype[Any], tuple[int, ...]]:
+    expected = 0x800 | ndim
+    magic = fh.read(4)
+    if len(magic) < 4:
+        raise DataError(src, f"too short for an IDX header ({len(magic)} bytes)")
+    code = magic[2]
+    if magic[:2] != b"\0\0" or magic[3] != ndim or code not in _IDX_TYPES:
+        raise DataError(src, f"expected magic {expected}, got {int.from_bytes(magic, 'big')}")
+    raw = fh.read(4 * ndim)
+    if len(raw) < 4 * ndim:
+        raise DataError(src, f"header truncated ({4 + len(raw)} bytes, need {4 + 4 * ndim})")
+    dims = tuple(int.from_bytes(raw[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    return np.dtype(_IDX_TYPES[code]), dims
+
+
 def read_idx(path: Path, ndim: int) -> npt.NDArray[np.generic]:
-    """The array stored in an IDX file with ``ndim`` dimensions, or DataError."""
+    """The array stored in an IDX file with ``ndim`` dimensions, or DataError. The header is
+    read first; exactly the bytes it announces are then read (decompressed), within
+    :func:`remap.data.limits.max_data_bytes`, and a file holding more or less is refused."""
     src = str(path)
+    gz = path.name.endswith(".gz")
     try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read()
-        else:
-            raw = path.read_bytes()
+        with gzip.open(path, "rb") if gz else path.open("rb") as fh:
+            dtype, dims = _header(fh, ndim, src)
+            count = math.prod(dims)
+            need = count * dtype.itemsize
+            what = f"{shape_text(dims)} values"
+            check_budget(max(need, count * 4), src, what)
+            if not gz and path.stat().st_size - 4 - 4 * ndim != need:
+                have = path.stat().st_size - 4 - 4 * ndim
+                raise DataError(
+                    src, f"header says {what} ({need} bytes) but the file holds {have} bytes"
+                )
+            data = read_exact(fh, need, src, f"header says {what}")
     except FileNotFoundError:
         raise DataError(src, "file not found") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(src, f"cannot read ({exc})") from None
-    expected = 0x800 | ndim
-    if len(raw) < 4:
-        raise DataError(src, f"too short for an IDX header ({len(raw)} bytes)")
-    magic = int.from_bytes(raw[:4], "big")
-    code = raw[2]
-    if raw[:2] != b"\0\0" or raw[3] != ndim or code not in _IDX_TYPES:
-        raise DataError(src, f"expected magic {expected}, got {magic}")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(src, f"header truncated ({len(raw)} bytes, need {header})")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_TYPES[code])
-    need = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    have = len(raw) - header
-    if have != need:
-        shape = "×".join(str(d) for d in dims)
-        raise DataError(
-            src, f"header says {shape} values ({need} bytes) but the file holds {have} bytes"
-        )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    return np.frombuffer(data, dtype=dtype).reshape(dims)
 
 
 def _find(folder: Path) -> dict[tuple[str, str], Path]:

@@ -1,51 +1,83 @@
 """Loader for ``.npz`` archives: arrays ``x`` (N,H,W), (N,H,W,C) or (N,C,H,W) and ``y`` (N,),
 optionally ``classes`` (names, in label order); or the Keras layout ``x_train``, ``y_train``,
-``x_test``, ``y_test`` (then the file's own split is kept). Never unpickles anything."""
+``x_test``, ``y_test`` (then the file's own split is kept). Never unpickles anything.
+
+The archive is read member by member without ``np.load``: each ``.npy`` header is checked
+against the member's size in the zip directory and the data limit before anything is
+decompressed (``np.load`` would allocate whatever shape a header claims)."""
 
 from __future__ import annotations
 
+import math
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from remap.data.arrays import check_lengths, to_images, to_labels
 from remap.data.dataset import DataError, Dataset, Split
+from remap.data.limits import check_budget, read_exact, shape_text
 
 _SPLIT_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-def _read(path: Path) -> dict[str, npt.NDArray[np.generic]]:
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, src: str) -> npt.NDArray[Any]:
+    """One ``.npy`` member: its header is read and checked against the member's size in the
+    zip directory and the limit before any data is decompressed; then exactly those bytes."""
+    key = info.filename.removesuffix(".npy")
+    where = f"array '{key}'"
+    with archive.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise DataError(src, f"{where}: unsupported .npy version {version}")
+        if dtype.hasobject:
+            raise DataError(src, f"{where} holds Python objects, which are never loaded")
+        count = math.prod(shape)
+        nbytes = count * dtype.itemsize
+        what = f"{where} of {shape_text(shape)} {dtype.name}"
+        if nbytes > info.file_size:
+            raise DataError(
+                src, f"{what} needs {nbytes:,} bytes but the archive lists {info.file_size:,}"
+            )
+        check_budget(max(nbytes, count * 4), src, what)
+        data = read_exact(fh, nbytes, src, what)
+    flat = np.frombuffer(data, dtype=dtype, count=count)
+    return flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
+
+
+def _read(path: Path) -> dict[str, npt.NDArray[Any]]:
     src = str(path)
     if not path.is_file():
         raise DataError(src, "file not found")
+    arrays: dict[str, npt.NDArray[Any]] = {}
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        with path.open("rb") as fh:
+            if fh.read(6) == b"\x93NUMPY":
+                raise DataError(src, "not an .npz archive (a single .npy array?)")
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if i.filename.endswith(".npy")]
+            if not members:
+                raise DataError(src, "not an .npz archive (no .npy arrays inside)")
+            check_budget(sum(i.file_size for i in members), src, "the archive's arrays")
+            for info in members:
+                arrays[info.filename.removesuffix(".npy")] = _read_member(archive, info, src)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise DataError(src, f"not a readable .npz archive ({exc})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(src, "not an .npz archive (a single .npy array?)")
-    arrays: dict[str, npt.NDArray[np.generic]] = {}
-    try:
-        for key in archive.files:
-            try:
-                arrays[key] = archive[key]
-            except ValueError as exc:
-                if "allow_pickle" in str(exc):
-                    reason = f"array '{key}' holds Python objects, which are never loaded"
-                else:
-                    reason = f"array '{key}' is unreadable: {exc}"
-                raise DataError(src, reason) from None
-            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                raise DataError(src, f"array '{key}' is unreadable: {exc}") from None
-    finally:
-        archive.close()
+    except (OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(src, f"not a readable .npz archive ({exc})") from None
     return arrays
 
 
-def _classes(arrays: dict[str, npt.NDArray[np.generic]], src: str) -> list[str] | None:
+def _classes(arrays: dict[str, npt.NDArray[Any]], src: str) -> list[str] | None:
     if "classes" not in arrays:
         return None
     names = arrays["classes"]

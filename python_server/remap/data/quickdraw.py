@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from remap.data.arrays import check_cap, to_images
 from remap.data.dataset import DataError, Dataset
+from remap.data.limits import images_budget
 
 
 def _open(path: Path) -> npt.NDArray[np.generic]:
@@ -52,7 +53,7 @@ def load_quickdraw(folder: str | Path, max_per_class: int | None = None) -> Data
         raise DataError(str(folder), "no .npy files (one per class) in this folder")
     xs: list[npt.NDArray[np.float32]] = []
     ys: list[npt.NDArray[np.int64]] = []
-    side = 0
+    side = total = 0
     for label, path in enumerate(files):
         arr = _open(path)
         this = _side(arr, path)
@@ -61,7 +62,10 @@ def load_quickdraw(folder: str | Path, max_per_class: int | None = None) -> Data
         side = this
         if arr.shape[0] == 0:
             raise DataError(str(path), "no drawings in this file")
-        rows = np.asarray(arr[: max_per_class or arr.shape[0]])
+        kept = min(arr.shape[0], max_per_class or arr.shape[0])
+        total += kept
+        images_budget(total, (1, side, side), str(folder))
+        rows = np.asarray(arr[:kept])
         try:
             images = to_images(rows.reshape(len(rows), side, side), str(path))
         except OSError as exc:  # a truncated memory-mapped file

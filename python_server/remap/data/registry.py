@@ -119,7 +119,11 @@ def _cap_split(split: Split, max_per_class: int | None) -> Split:
 def load_split(source: str, holdout: float = 0.2, seed: int = 0, **options: Any) -> Split:
     """Load ``source`` (see :func:`_load`) and check that it can train a classifier
     (:func:`remap.data.dataset.check_split`): two classes or more, samples in both parts."""
-    return check_split(_load(source, holdout, seed, **options), source.strip() or None)
+    try:
+        split = _load(source, holdout, seed, **options)
+    except MemoryError:
+        raise DataError(source, "not enough memory to load this data set") from None
+    return check_split(split, source.strip() or None)
 
 
 def _load(source: str, holdout: float, seed: int, **options: Any) -> Split:

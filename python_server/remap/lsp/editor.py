@@ -70,7 +70,7 @@ def diagnostics(analysis: Analysis, text: str) -> list[t.Diagnostic]:
             out.append(
                 t.Diagnostic(
                     range=line_range(lines, model.line),
-                    message=f"REMAP cannot map {model.class_name}: {model.error}",
+                    message=f"REMAP cannot map {model.class_name}: {_reason(model)}",
                     severity=t.DiagnosticSeverity.Information,
                     source=P.DIAGNOSTIC_SOURCE,
                 )
@@ -86,6 +86,13 @@ def diagnostics(analysis: Analysis, text: str) -> list[t.Diagnostic]:
                 )
             )
     return out
+
+
+def _reason(model: ImportedModel) -> str:
+    if model.reason is None:
+        return model.error or "unknown reason"
+    line = model.error_line
+    return model.reason + (f" (line {line})" if line and line != model.line else "")
 
 
 def mappable(analysis: Analysis) -> list[ImportedModel]:

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from remap.arch import ArchSpec
-from remap.codegen import CodegenError, ImportedModel, export_source, import_source
+from remap.codegen import (
+    CodegenError,
+    ImportedModel,
+    export_source,
+    import_source,
+    shape_mismatches,
+)
+from remap.codegen.source import read_source
 from remap.service.errors import ServiceError
 
 if TYPE_CHECKING:  # the workspace loads the store (numpy): imported when first used
@@ -31,11 +38,10 @@ def read_text(path: Path, text: str | None) -> str:
     """``text`` (the editor's, unsaved changes included) when given, else the file's."""
     if text is not None:
         return text
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ServiceError(f"cannot read {path}: {reason}") from None
+    try:  # bounded: size, NUL bytes and encoding are checked, each error names the file
+        return read_source(path)
+    except CodegenError as exc:
+        raise ServiceError(str(exc)) from None
 
 
 def classes_in(ws: Workspace, path: Path, text: str) -> list[ImportedModel]:
@@ -116,6 +122,11 @@ def import_classes(
     for model in models:
         if model.spec is None:
             result.skipped.append(f"{model.class_name} ({path.name}): {model.error}")
+            continue
+        errors = shape_mismatches(model)  # what the diagnostics mark as errors: not imported
+        if errors:
+            where = f"{model.class_name} ({path.name}): line {errors[0].line}"
+            result.skipped.append(f"{where}: {errors[0].message}")
             continue
         try:
             added = add_class(ws, model, path, train)

@@ -8,8 +8,8 @@ from typing import Any
 
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set
-from remap.codegen import CodegenError, Provenance, import_source, write_export
-from remap.codegen.source import read_source
+from remap.codegen import CodegenError, Provenance, import_source, shape_mismatches, write_export
+from remap.codegen.source import parse_source, read_source
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
 from remap.service.workspace import Workspace
@@ -71,9 +71,10 @@ def import_python_file(
     shown = str(path)
     try:
         text = read_source(file, shown)
+        tree = parse_source(text, shown)  # a broken file is reported before data is loaded
         models = import_source(
             text, filename=shown, input_shape=ws.input_shape(), num_classes=ws.num_classes(),
-            only=class_name,
+            only=class_name, tree=tree,
         )  # fmt: skip
     except CodegenError as exc:
         raise ServiceError(str(exc)) from None
@@ -85,6 +86,12 @@ def import_python_file(
     for imported in models:
         if imported.spec is None:
             result.skipped.append(imported.problem(shown))
+            continue
+        errors = shape_mismatches(imported)  # what the editor marks as errors in this class
+        if errors:
+            first = errors[0]
+            where = f"{shown}:{first.line}: cannot import {imported.class_name}"
+            result.skipped.append(f"{where}: {first.message}")
             continue
         try:
             added = add_spec(
