@@ -139,12 +139,12 @@ def validate(rt: Runtime, p: Params) -> dict[str, Any]:
     error: dict[str, Any] | None = None
     if report.error is not None:
         error = {"index": report.error.index, "message": str(report.error)}
-    elif params > rt.max_params:
-        error = {
-            "index": None,
-            "message": f"{params:,} parameters exceed the budget of {rt.max_params:,} "
-            "(setting remap.maxParams)",
-        }
+    else:  # remap.maxParams is a sampling budget: a model the user builds may exceed it
+        from remap.service.experiments import over_limit
+
+        too_big = over_limit(spec)
+        if too_big is not None:
+            error = {"index": None, "message": f"the model {too_big}"}
     return {"ok": error is None, "params": params, "flops": flops, "layers": layers, "error": error}
 
 
