@@ -144,8 +144,14 @@
     const epochs = m.state === 'trained'
       ? Array.from({ length: 5 }, (_, e) => ({ epoch: e + 1, trainLoss: 1.5 / (e + 1), trainAcc: m.valAcc - 0.2 + e * 0.05, valLoss: 1.6 / (e + 1), valAcc: m.valAcc - 0.2 + e * 0.05, lr: 0.001, seconds: 1 }))
       : [];
+    // The server's variation rule: insertions everywhere; nothing else on the output layer;
+    // reparameterise only where a hyper-parameter is tunable.
+    const TUNABLE = ['conv2d', 'maxpool', 'avgpool', 'dense', 'activation', 'dropout'];
+    const layers = a.layers.map((l, i) => ({
+      ...l, changes: i === spec.layers.length - 1 ? ['insert'] : ['insert', 'remove', 'replace', ...(TUNABLE.includes(l.type) ? ['reparameterise'] : [])],
+    }));
     return {
-      model: m, spec, layers: a.layers, children: models.filter((c) => c.parentId === id).map((c) => c.id), classes: CLASSES, source: null,
+      model: m, spec, layers, children: models.filter((c) => c.parentId === id).map((c) => c.id), classes: CLASSES, source: null,
       run: m.state !== 'trained' ? null : {
         id: id * 10, epochs, trainAcc: m.trainAcc, valAcc: m.valAcc, valLoss: 0.32, perClassAcc: pc,
         confusion: CLASSES.map((_, r) => CLASSES.map((_, c) => (r === c ? Math.round(pc[r] * 100) : Math.round((1 - pc[r]) * 100 / (cfg.classes - 1))))),
