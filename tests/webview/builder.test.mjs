@@ -51,6 +51,7 @@ describe('builder panel', () => {
     assert.match(msg, /kernel 7 is too large/);
     assert.equal(await page.locator('.handcraft .bchip.mark-error').count(), 1);
     assert.equal(await page.locator('.builder-summary').getAttribute('data-state'), 'invalid');
+    assert.equal(await page.locator('.builder-summary .params').innerText(), 'Params —', 'no parameter count for an invalid model');
     assert.equal(await page.locator('button[data-action="spawn"]').isDisabled(), true);
     await page.screenshot({ path: artifact('builder-error.png') });
 
