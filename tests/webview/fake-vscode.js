@@ -9,6 +9,31 @@
 // seed, classes } set before this script.
 (function () {
   'use strict';
+  // The colour tokens VS Code defines for the theme the test page's body class names, set
+  // as VS Code does (custom properties on <html>). Tokens a theme leaves undefined are left
+  // out on purpose (hc-black has no button.background / button.secondaryBackground), so
+  // the CSS fallbacks are exercised as in VS Code.
+  const THEMES = {
+    'vscode-high-contrast': {
+      'editor-background': '#000000', 'editor-foreground': '#ffffff', foreground: '#ffffff',
+      descriptionForeground: 'rgba(255, 255, 255, 0.7)', contrastBorder: '#6fc3df', contrastActiveBorder: '#f38518',
+      focusBorder: '#f38518', 'button-foreground': '#ffffff', 'button-border': '#6fc3df', 'button-secondaryForeground': '#ffffff',
+      'input-background': '#000000', 'input-foreground': '#ffffff', 'input-border': '#6fc3df', 'panel-border': '#6fc3df',
+      'textLink-foreground': '#21a6ff', errorForeground: '#f48771',
+    },
+    'vscode-high-contrast-light': {
+      'editor-background': '#ffffff', 'editor-foreground': '#292929', foreground: '#292929',
+      descriptionForeground: 'rgba(41, 41, 41, 0.7)', contrastBorder: '#0f4a85', contrastActiveBorder: '#006bbd',
+      focusBorder: '#006bbd', 'button-background': '#0f4a85', 'button-foreground': '#ffffff', 'button-border': '#0f4a85',
+      'button-secondaryBackground': '#ffffff', 'button-secondaryForeground': '#292929',
+      'input-background': '#ffffff', 'input-foreground': '#292929', 'input-border': '#0f4a85', 'panel-border': '#0f4a85',
+      'textLink-foreground': '#0f4a85', errorForeground: '#b5200d',
+    },
+  };
+  for (const [theme, vars] of Object.entries(THEMES)) {
+    if (!document.body.classList.contains(theme)) continue;
+    for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(`--vscode-${name}`, value);
+  }
   const cfg = Object.assign({ models: 200, panel: 'map', drawer: [], seed: 7, classes: 10 }, window.__remapFakeConfig || {});
   let seed = cfg.seed >>> 0 || 1;
   const rand = () => {

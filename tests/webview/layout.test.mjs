@@ -59,6 +59,9 @@ describe('map panel layout', () => {
         assert.equal(await page.locator('.maps').getAttribute('data-layout'), size.layout);
         assertUsable(await canvasBoxes(page), size, `${size.width}×${size.height}`);
         if (size.tabs) {
+          // the glyph key beside the drawer, as in the original: one chip per colour
+          assert.equal(await page.locator('.drawer .glyph-legend .glyph-legend-item').count(), 7);
+          assert.ok(await page.locator('.glyph-legend-item[data-category="conv"]').isVisible());
           const tabs = await page.locator('.tablist').boundingBox();
           assert.ok(tabs && tabs.y + tabs.height <= size.height, 'the inspector tabs are above the fold');
         }
