@@ -1,4 +1,4 @@
-/* global document, getComputedStyle */
+/* global getComputedStyle */
 // The panels in VS Code's high-contrast themes (hc-black, hc-light; fake-vscode.js sets the
 // theme's colour tokens as VS Code does, leaving out the ones a theme does not define): every
 // enabled button's text has a contrast ratio of at least 4.5 against what is behind it
