@@ -144,7 +144,7 @@
   }
   const byId = new Map(models.map((m) => [m.id, m]));
 
-  function map(view) {
+  function map(view, method) {
     const shown = models.filter((m) => view === 'architecture' || m.state === 'trained');
     const points = shown.map((m) => {
       if (view === 'accuracy') return { id: m.id, x: m.valAcc, y: Math.log10(m.params) };
@@ -154,7 +154,7 @@
     const ids = new Set(shown.map((m) => m.id));
     const edges = shown.filter((m) => m.parentId !== null && ids.has(m.parentId)).map((m) => ({ parent: m.parentId, child: m.id }));
     return {
-      view, method: view === 'accuracy' ? 'axes' : 'umap', note: null, points, edges, movement: null,
+      view, method: view === 'accuracy' ? 'axes' : (method || 'umap'), note: null, points, edges, movement: null,
       trustworthiness: view === 'accuracy' ? null : 0.91,
       axes: view === 'accuracy' ? { x: 'validation accuracy', y: 'log10 parameters' } : { x: `${view} map x`, y: `${view} map y` },
     };
@@ -241,7 +241,7 @@
       settings: { dataset: 'bundled', holdout: 0.2, dataSeed: 0, device: 'cpu', workers: 1, epochs: 5, maxParams: 1000000, projection: 'umap', seed: 0, threads: null },
     }),
     'remap/listModels': () => ({ models }),
-    'remap/getMap': (p) => map(p.view),
+    'remap/getMap': (p) => map(p.view, p.method),
     'remap/getModel': (p) => details(p.modelId),
     'remap/dataset': (p) => ({
       name: 'fake-doodles', inputShape: INPUT,

@@ -96,4 +96,27 @@ describe('map panel layout', () => {
       await context.close();
     }
   });
+
+  it('switches a pane between UMAP and MDS on the map, and keeps the choice', async () => {
+    const { page, context } = await openPanel(browser, server, { models: 300 }, { width: 1400, height: 900 });
+    try {
+      await waitForMap(page, 'left', 1);
+      const select = '.map-pane[data-pane="left"] select.method-select';
+      assert.equal(await page.locator(select).inputValue(), 'umap');
+      await page.selectOption(select, 'mds');
+      await page.waitForFunction(() => window.__remapTest.requests('remap/getMap').some((r) => r.params.method === 'mds' && r.params.view === 'architecture'));
+      await page.waitForFunction(() => /MDS/.test(document.querySelector('.map-pane[data-pane="left"] .map-caption').textContent));
+      // the accuracy view has axes, not a projection
+      await page.selectOption('.map-pane[data-pane="right"] select.view-select', 'accuracy');
+      assert.equal(await page.locator('.map-pane[data-pane="right"] select.method-select').isHidden(), true);
+      // the choice survives a reload of the panel
+      await page.reload();
+      await page.waitForSelector('#app[data-ready="true"]');
+      await waitForMap(page, 'left', 1);
+      await page.waitForFunction(() => window.__remapTest.requests('remap/getMap').some((r) => r.params.method === 'mds'));
+      assert.equal(await page.locator(select).inputValue(), 'mds');
+    } finally {
+      await context.close();
+    }
+  });
 });
