@@ -138,6 +138,8 @@ export interface LayerShape {
   output: number[];
   params: number;
   reshaped: boolean;
+  /** Variation change types that can apply to this layer (model details only). */
+  changes?: ChangeType[];
 }
 
 export interface RunDetails {

@@ -180,7 +180,9 @@ export class Panels implements vscode.Disposable {
       existing.panel.reveal(undefined, preserveFocus);
       return;
     }
-    const column = kind === 'map' ? vscode.ViewColumn.One : vscode.ViewColumn.Beside;
+    // Builder, queue and diff open as tabs in the map's editor group (or the active one):
+    // beside the map each got half the width and the maps collapsed to slivers.
+    const column = kind === 'map' ? vscode.ViewColumn.One : (this.hosts.get('map')?.panel.viewColumn ?? vscode.ViewColumn.Active);
     const ctx: PanelContext = { panel: kind, drawer: this.drawer.ids, ...patch };
     const panel = vscode.window.createWebviewPanel(
       viewType(kind),

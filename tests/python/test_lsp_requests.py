@@ -362,7 +362,8 @@ async def test_settings_change_and_bad_values(server: Server) -> None:
     status = await c.request("remap/status", {})
     assert status["settings"]["epochs"] == 2 and status["settings"]["maxParams"] == 1000
     big = await c.request("remap/validate", {"spec": small_spec(filters=64, units=3)})
-    assert big["ok"] is False and "remap.maxParams" in big["error"]["message"]
+    # remap.maxParams bounds sampling only: a model the user builds may exceed it.
+    assert big["ok"] is True and big["params"] > 1000
     c.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"epochs": 4}))
     status = await c.request("remap/status", {})
     assert status["settings"]["epochs"] == 4

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Layer } from '../../protocol/remap';
-import { activationValue, chipHeight, chipText, glyphInputsFromRow, glyphLayout } from '../../webview/src/glyph';
-import { categoryOf, describeLayer, inferShapes, parseLayer, parseLayers } from '../../webview/src/layers';
+import { LEGEND, activationValue, chipHeight, chipText, glyphInputsFromRow, glyphLayout } from '../../webview/src/glyph';
+import { CATEGORIES, categoryOf, describeLayer, inferShapes, parseLayer, parseLayers } from '../../webview/src/layers';
 
 const LAYERS: Layer[] = [
   { type: 'conv2d', kernelSize: 3, filters: 16, stride: 1, padding: 'valid' },
@@ -77,5 +77,14 @@ describe('glyph layout', () => {
     expect(activationValue('sigmoid', 0)).toBeCloseTo(0.5);
     expect(activationValue('tanh', 10)).toBeCloseTo(1);
     expect(activationValue('leaky_relu', -1)).toBeCloseTo(-0.1);
+  });
+});
+
+describe('glyph legend', () => {
+  it('has one key per chip colour, each with a distinct letter', () => {
+    expect(LEGEND.map((k) => k.category).sort()).toEqual([...CATEGORIES].sort());
+    expect(new Set(LEGEND.map((k) => k.letter)).size).toBe(LEGEND.length);
+    // every layer type of a glyph falls under one key
+    for (const l of LAYERS) expect(LEGEND.some((k) => k.category === categoryOf(l.type))).toBe(true);
   });
 });

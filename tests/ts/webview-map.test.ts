@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MapResult, ModelRow } from '../../protocol/remap';
+import type { ChangeType, MapResult, ModelRow } from '../../protocol/remap';
 import { sortRows } from '../../webview/src/drawer';
-import { describeResult, enabledPairs } from '../../webview/src/generate';
+import { describeResult, enabledPairs, offeredChanges } from '../../webview/src/generate';
 import { DIMMED, FAILED, HOLLOW, R_MAX, R_MIN, UNKNOWN, buildMapData, colourBuckets, placeWorld, radiusFor } from '../../webview/src/mapData';
 import { fitBase, screenRectToWorld } from '../../webview/src/scales';
 import { accuracyRamp, bucketOf, mix, parseColor } from '../../webview/src/theme';
@@ -79,15 +79,20 @@ describe('drawer and generate helpers', () => {
     expect(sortRows(rows, 'params', 1).map((r) => r.id)).toEqual([2, 4, 3, 1]);
     expect(sortRows(rows, 'name', -1).map((r) => r.id)).toEqual([4, 3, 2, 1]);
   });
-  it('lists the enabled (layer, change) pairs only when something was switched off', () => {
-    expect(enabledPairs(3, [])).toBeUndefined();
-    const pairs = enabledPairs(3, [[0, 'insert'], [1, 'remove']]);
+  it('lists the enabled (layer, change) pairs only when something was switched off, and only pairs that can apply', () => {
+    // As the server offers them: every change on hidden layers, only an insertion before the output layer.
+    const all: ChangeType[] = ['insert', 'remove', 'replace', 'reparameterise'];
+    const offered = offeredChanges([{ changes: all }, { changes: ['insert', 'remove', 'replace'] }, { changes: ['insert'] }]);
+    expect(enabledPairs(offered, [])).toBeUndefined();
+    const pairs = enabledPairs(offered, [[0, 'insert'], [1, 'remove']]);
     expect(pairs).toContainEqual([0, 'remove']);
     expect(pairs).not.toContainEqual([0, 'insert']);
     expect(pairs).not.toContainEqual([1, 'remove']);
-    expect(pairs).not.toContainEqual([2, 'remove']); // the output layer is never removed
-    expect(pairs).toContainEqual([2, 'reparameterise']);
-    expect(pairs).toHaveLength(3 * 4 - 1 - 2);
+    expect(pairs).not.toContainEqual([1, 'reparameterise']);
+    for (const t of ['remove', 'replace', 'reparameterise'] as ChangeType[]) expect(pairs).not.toContainEqual([2, t]);
+    expect(pairs).toContainEqual([2, 'insert']);
+    expect(pairs).toHaveLength(4 + 3 + 1 - 2);
+    expect(offeredChanges([{}])).toEqual([['insert']]); // an older server: insertions only
   });
   it('summarises a generate result', () => {
     expect(describeResult({ created: [5, 6], existing: [2], jobs: [9, 10], skipped: ['layer 3: would be invalid'] }))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  centreOn, dataToWorld, edgeIndicator, extentOf, fitBase, fromScreen, niceTicks, panBy, rectFromPoints,
+  centreOn, dataToWorld, edgeIndicator, extentOf, fitBase, fromScreen, logTickLabel, logTicks, niceTicks, panBy, rectFromPoints,
   screenRectToWorld, toScreen, worldToData, zoomAt,
 } from '../../webview/src/scales';
 
@@ -65,5 +65,21 @@ describe('scales', () => {
     const up = edgeIndicator(50, -300, 100, 100, 5);
     expect(up?.y).toBeCloseTo(5);
     expect(up?.angle).toBeCloseTo(-Math.PI / 2);
+  });
+
+  it('labels a log10 axis with powers of ten, as the original does', () => {
+    // The defect: niceTicks on 3.4..5.2 gave 3.5 / 4 / 4.5 / 5, drawn as "3.5 / 1e4 / 4.5 / 1e5".
+    const wide = logTicks(2.6, 8.3, 6);
+    expect(wide).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(wide.map(logTickLabel)).toEqual(['1e3', '1e4', '1e5', '1e6', '1e7', '1e8']);
+    expect(logTicks(0, 12, 3)).toEqual([0, 4, 8, 12]); // every 4th decade when many are visible
+    const narrow = logTicks(3.4, 5.2, 5);
+    expect(narrow.filter(Number.isInteger)).toEqual([4, 5]);
+    expect(narrow.map(logTickLabel)).toEqual(['1e4', '1e5']);
+    // zoomed into one decade: the 2× and 5× marks, never fractional exponents
+    const zoomed = logTicks(4.1, 4.9, 5).map(logTickLabel);
+    expect(zoomed).toEqual(['2e4', '5e4']);
+    expect(logTicks(4.31, 4.5, 5).map(logTickLabel)).toEqual(['3e4']);
+    expect(logTickLabel(Math.log10(200_000))).toBe('2e5');
   });
 });

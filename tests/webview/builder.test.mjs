@@ -39,6 +39,7 @@ describe('builder panel', () => {
     assert.match(msg, /kernel 7 is too large/);
     assert.equal(await page.locator('.handcraft .bchip.mark-error').count(), 1);
     assert.equal(await page.locator('.builder-summary').getAttribute('data-state'), 'invalid');
+    assert.equal(await page.locator('.builder-summary .params').innerText(), 'Params —', 'no parameter count for an invalid model');
     assert.equal(await page.locator('button[data-action="spawn"]').isDisabled(), true);
     await page.screenshot({ path: artifact('builder-error.png') });
 
@@ -97,6 +98,9 @@ describe('builder panel', () => {
     assert.deepEqual(ablate, { kind: 'ablate', modelId: 5, layers: [1, 4] });
 
     await page.click('input[data-mode="vary"]');
+    // Only what can apply is offered: the output layer takes an insertion before it, nothing else.
+    assert.equal(await page.locator('.chip-cell[data-index="9"] button[data-change]').count(), 0);
+    assert.equal(await page.locator('.chip-cell[data-index="3"] button[data-change]').count(), 3);
     await page.click('.generate .chip-gap[data-gap="0"]'); // no insertions before layer 0
     await page.click('.chip-cell[data-index="3"] button[data-change="replace"]'); // no replacing layer 3
     await page.fill('input[data-field="count"]', '12');
@@ -111,8 +115,9 @@ describe('builder panel', () => {
     assert.ok(!enabled.includes('0:insert'));
     assert.ok(!enabled.includes('3:replace'));
     assert.ok(enabled.includes('3:remove') && enabled.includes('0:remove'));
-    assert.ok(!enabled.includes('9:remove'), 'the output layer is never removed');
-    assert.equal(enabled.length, 10 * 4 - 1 - 2);
+    for (const t of ['remove', 'replace', 'reparameterise']) assert.ok(!enabled.includes(`9:${t}`), `the output layer cannot take ${t}`);
+    assert.ok(enabled.includes('9:insert'));
+    assert.equal(enabled.length, 9 * 4 + 1 - 2);
     assert.deepEqual(errors, []);
   });
 });

@@ -9,6 +9,31 @@
 // seed, classes } set before this script.
 (function () {
   'use strict';
+  // The colour tokens VS Code defines for the theme the test page's body class names, set
+  // as VS Code does (custom properties on <html>). Tokens a theme leaves undefined are left
+  // out on purpose (hc-black has no button.background / button.secondaryBackground), so
+  // the CSS fallbacks are exercised as in VS Code.
+  const THEMES = {
+    'vscode-high-contrast': {
+      'editor-background': '#000000', 'editor-foreground': '#ffffff', foreground: '#ffffff',
+      descriptionForeground: 'rgba(255, 255, 255, 0.7)', contrastBorder: '#6fc3df', contrastActiveBorder: '#f38518',
+      focusBorder: '#f38518', 'button-foreground': '#ffffff', 'button-border': '#6fc3df', 'button-secondaryForeground': '#ffffff',
+      'input-background': '#000000', 'input-foreground': '#ffffff', 'input-border': '#6fc3df', 'panel-border': '#6fc3df',
+      'textLink-foreground': '#21a6ff', errorForeground: '#f48771',
+    },
+    'vscode-high-contrast-light': {
+      'editor-background': '#ffffff', 'editor-foreground': '#292929', foreground: '#292929',
+      descriptionForeground: 'rgba(41, 41, 41, 0.7)', contrastBorder: '#0f4a85', contrastActiveBorder: '#006bbd',
+      focusBorder: '#006bbd', 'button-background': '#0f4a85', 'button-foreground': '#ffffff', 'button-border': '#0f4a85',
+      'button-secondaryBackground': '#ffffff', 'button-secondaryForeground': '#292929',
+      'input-background': '#ffffff', 'input-foreground': '#292929', 'input-border': '#0f4a85', 'panel-border': '#0f4a85',
+      'textLink-foreground': '#0f4a85', errorForeground: '#b5200d',
+    },
+  };
+  for (const [theme, vars] of Object.entries(THEMES)) {
+    if (!document.body.classList.contains(theme)) continue;
+    for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(`--vscode-${name}`, value);
+  }
   const cfg = Object.assign({ models: 200, panel: 'map', drawer: [], seed: 7, classes: 10 }, window.__remapFakeConfig || {});
   let seed = cfg.seed >>> 0 || 1;
   const rand = () => {
@@ -119,7 +144,7 @@
   }
   const byId = new Map(models.map((m) => [m.id, m]));
 
-  function map(view) {
+  function map(view, method) {
     const shown = models.filter((m) => view === 'architecture' || m.state === 'trained');
     const points = shown.map((m) => {
       if (view === 'accuracy') return { id: m.id, x: m.valAcc, y: Math.log10(m.params) };
@@ -129,7 +154,7 @@
     const ids = new Set(shown.map((m) => m.id));
     const edges = shown.filter((m) => m.parentId !== null && ids.has(m.parentId)).map((m) => ({ parent: m.parentId, child: m.id }));
     return {
-      view, method: view === 'accuracy' ? 'axes' : 'umap', note: null, points, edges, movement: null,
+      view, method: view === 'accuracy' ? 'axes' : (method || 'umap'), note: null, points, edges, movement: null,
       trustworthiness: view === 'accuracy' ? null : 0.91,
       axes: view === 'accuracy' ? { x: 'validation accuracy', y: 'log10 parameters' } : { x: `${view} map x`, y: `${view} map y` },
     };
@@ -144,8 +169,14 @@
     const epochs = m.state === 'trained'
       ? Array.from({ length: 5 }, (_, e) => ({ epoch: e + 1, trainLoss: 1.5 / (e + 1), trainAcc: m.valAcc - 0.2 + e * 0.05, valLoss: 1.6 / (e + 1), valAcc: m.valAcc - 0.2 + e * 0.05, lr: 0.001, seconds: 1 }))
       : [];
+    // The server's variation rule: insertions everywhere; nothing else on the output layer;
+    // reparameterise only where a hyper-parameter is tunable.
+    const TUNABLE = ['conv2d', 'maxpool', 'avgpool', 'dense', 'activation', 'dropout'];
+    const layers = a.layers.map((l, i) => ({
+      ...l, changes: i === spec.layers.length - 1 ? ['insert'] : ['insert', 'remove', 'replace', ...(TUNABLE.includes(l.type) ? ['reparameterise'] : [])],
+    }));
     return {
-      model: m, spec, layers: a.layers, children: models.filter((c) => c.parentId === id).map((c) => c.id), classes: CLASSES, source: null,
+      model: m, spec, layers, children: models.filter((c) => c.parentId === id).map((c) => c.id), classes: CLASSES, source: null,
       run: m.state !== 'trained' ? null : {
         id: id * 10, epochs, trainAcc: m.trainAcc, valAcc: m.valAcc, valLoss: 0.32, perClassAcc: pc,
         confusion: CLASSES.map((_, r) => CLASSES.map((_, c) => (r === c ? Math.round(pc[r] * 100) : Math.round((1 - pc[r]) * 100 / (cfg.classes - 1))))),
@@ -210,7 +241,7 @@
       settings: { dataset: 'bundled', holdout: 0.2, dataSeed: 0, device: 'cpu', workers: 1, epochs: 5, maxParams: 1000000, projection: 'umap', seed: 0, threads: null },
     }),
     'remap/listModels': () => ({ models }),
-    'remap/getMap': (p) => map(p.view),
+    'remap/getMap': (p) => map(p.view, p.method),
     'remap/getModel': (p) => details(p.modelId),
     'remap/dataset': (p) => ({
       name: 'fake-doodles', inputShape: INPUT,

@@ -60,9 +60,11 @@ export function lineChart(p: Palette, series: Series[], w: number, hgt: number, 
     ctx.fillText(v.toFixed(hi - lo < 0.1 ? 3 : 2), L - 3, y(v));
   }
   ctx.stroke();
-  ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
-  for (const i of n <= 1 ? [0] : [0, n - 1]) ctx.fillText(`epoch ${i + 1}`, x(i), hgt);
+  for (const t of epochLabels(n, L, w - R)) {
+    ctx.textAlign = t.align;
+    ctx.fillText(t.text, t.x, hgt);
+  }
   for (const s of series) {
     ctx.beginPath();
     s.values.forEach((v, i) => (i ? ctx.lineTo(x(i), y(v)) : ctx.moveTo(x(i), y(v))));
@@ -83,6 +85,16 @@ export function lineChart(p: Palette, series: Series[], w: number, hgt: number, 
       return h('span', { class: 'legend-item' }, key, s.label);
     }));
   return h('figure', { class: 'chart-figure' }, h('figcaption', { text: title }), canvas, legend);
+}
+
+/**
+ * The x-axis labels of an epoch chart whose plot spans [left, right]: the first label
+ * starts at the left edge and the last ends at the right one, so neither is clipped
+ * ("epocl" was a centred label cut by the canvas edge).
+ */
+export function epochLabels(n: number, left: number, right: number): { text: string; x: number; align: CanvasTextAlign }[] {
+  if (n <= 1) return [{ text: 'epoch 1', x: (left + right) / 2, align: 'center' }];
+  return [{ text: 'epoch 1', x: left, align: 'left' }, { text: `epoch ${n}`, x: right, align: 'right' }];
 }
 
 /** A loss sparkline (no axes); `total` epochs reserve the x range while training. */
@@ -112,10 +124,14 @@ export function sparkline(p: Palette, values: number[], w: number, hgt: number, 
 /** Confusion matrix with cells shaded by row-normalised counts; labels on both axes. */
 export function confusionMatrix(p: Palette, matrix: number[][], classes: string[], size: number, activeClass: number | null): HTMLElement {
   const n = matrix.length;
-  const label = 58;
-  const cell = Math.max(8, Math.floor((size - label) / Math.max(1, n)));
-  const w = label + cell * n;
-  const [canvas, ctx] = sizedCanvas(w, w, 'confusion', `confusion matrix of ${n} classes`);
+  const probe = document.createElement('canvas').getContext('2d');
+  let widest = 0;
+  if (probe) {
+    probe.font = `bold 10px ${p.font}`;
+    for (let i = 0; i < n; i++) widest = Math.max(widest, probe.measureText(short(classes[i] ?? String(i))).width);
+  }
+  const { label, cell, side } = confusionLayout(n, size, widest);
+  const [canvas, ctx] = sizedCanvas(side, side, 'confusion', `confusion matrix of ${n} classes`);
   ctx.font = `10px ${p.font}`;
   for (let r = 0; r < n; r++) {
     const row = matrix[r] ?? [];
@@ -149,6 +165,16 @@ export function confusionMatrix(p: Palette, matrix: number[][], classes: string[
     h('tr', {}, h('th', { text: 'true \\ predicted' }), ...classes.map((c) => h('th', { text: c }))),
     ...matrix.map((row, r) => h('tr', {}, h('th', { text: classes[r] ?? String(r) }), ...row.map((v) => h('td', { text: String(v) })))));
   return h('figure', { class: 'chart-figure' }, h('figcaption', { text: 'Confusion matrix (rows: true class)' }), canvas, table);
+}
+
+/**
+ * Sizes of a confusion matrix `size` px square: the label band fits the widest class name
+ * (no empty band above the cells), the cells share the rest (at least 8 px).
+ */
+export function confusionLayout(n: number, size: number, widestLabel: number): { label: number; cell: number; side: number } {
+  const label = Math.ceil(Math.min(64, Math.max(14, widestLabel)) + 5);
+  const cell = Math.max(8, Math.floor((size - label) / Math.max(1, n)));
+  return { label, cell, side: label + cell * n };
 }
 
 function short(s: string): string {

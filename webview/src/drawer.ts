@@ -7,7 +7,7 @@
 import type { ModelRow } from '../../protocol/remap';
 import { button, h, replaceChildren } from './dom';
 import { formatAcc, formatParams } from './format';
-import { rowGlyph } from './glyph';
+import { glyphLegend, rowGlyph } from './glyph';
 import type { SortKey } from './state';
 import type { Store } from './store';
 
@@ -144,5 +144,6 @@ export function drawerView(store: Store): HTMLElement {
   return h('section', { class: 'drawer', 'aria-label': 'Model drawer' },
     h('header', { class: 'section-header' }, h('h2', { text: 'Model drawer' }), count,
       h('span', { class: 'toolbar' }, diffBtn, exportBtn, clearBtn)),
+    glyphLegend(document),
     h('div', { class: 'table-scroll' }, h('table', { class: 'drawer-table' }, head, body)));
 }

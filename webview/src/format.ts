@@ -20,6 +20,15 @@ export function formatDeltaParams(d: number): string {
   return (d > 0 ? '+' : '−') + formatParams(Math.abs(d));
 }
 
+/**
+ * The builder's parameter line: "Params 63.8k (+1.2k)" against the parent, or "Params —"
+ * when the edited model is invalid (a count up to the first error would mislead).
+ */
+export function formatParamsAgainst(params: number | null, parent: number): string {
+  if (params === null) return 'Params —';
+  return `Params ${formatParams(params)} (${formatDeltaParams(params - parent)})`;
+}
+
 /** Accuracy fraction → "0.57" (two decimals like the original), null → "—". */
 export function formatAcc(a: number | null | undefined): string {
   if (a === null || a === undefined || !Number.isFinite(a)) return '—';

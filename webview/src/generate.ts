@@ -22,18 +22,20 @@ export function freshBuilder(modelId: number | null, prev?: BuilderState): Build
   return { modelId, mode: prev?.mode ?? 'ablate', edits: [], ablate: [], count: prev?.count ?? 5, maxChanges: prev?.maxChanges ?? 3, disabled: [] };
 }
 
-/** The `enabled` pairs of a variation request, or undefined when everything is enabled. */
-export function enabledPairs(layerCount: number, disabled: readonly [number, ChangeType][]): [number, ChangeType][] | undefined {
-  if (!disabled.length) return undefined;
+/**
+ * The change types each layer offers: the server's list in the model details (one rule,
+ * remap.arch.variation.applicable), or insertions only when it is missing.
+ */
+export function offeredChanges(layers: readonly { changes?: ChangeType[] }[]): ChangeType[][] {
+  return layers.map((l) => l.changes ?? ['insert']);
+}
+
+/** The `enabled` pairs of a variation request (only pairs that can apply), or undefined when everything offered is enabled. */
+export function enabledPairs(offered: readonly (readonly ChangeType[])[], disabled: readonly [number, ChangeType][]): [number, ChangeType][] | undefined {
   const off = new Set(disabled.map(([i, t]) => `${i}:${t}`));
   const out: [number, ChangeType][] = [];
-  for (let i = 0; i < layerCount; i++) {
-    for (const t of ['insert', 'remove', 'replace', 'reparameterise'] as ChangeType[]) {
-      if (t === 'remove' && i === layerCount - 1) continue;
-      if (!off.has(`${i}:${t}`)) out.push([i, t]);
-    }
-  }
-  return out;
+  offered.forEach((kinds, i) => kinds.forEach((t) => { if (!off.has(`${i}:${t}`)) out.push([i, t]); }));
+  return out.length === offered.reduce((n, k) => n + k.length, 0) ? undefined : out;
 }
 
 export function describeResult(r: GenerateResult): string {
@@ -95,13 +97,14 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
 
   const variation = (d: ModelDetails): HTMLElement => {
     const st = b();
-    const n = d.spec.layers.length;
+    const offered = offeredChanges(d.layers);
     const isOff = (i: number, t: ChangeType): boolean => st.disabled.some(([j, u]) => j === i && u === t);
     const toggle = (pairs: [number, ChangeType][], off: boolean): void => {
       const rest = st.disabled.filter(([j, u]) => !pairs.some(([i, t]) => i === j && t === u));
       update({ disabled: off ? [...rest, ...pairs] : rest });
     };
-    const kinds = (i: number): ChangeType[] => TOGGLES.map(([t]) => t).filter((t) => !(t === 'remove' && i === n - 1));
+    const kinds = (i: number): ChangeType[] => TOGGLES.map(([t]) => t).filter((t) => offered[i]?.includes(t));
+    const canInsert = (i: number): boolean => offered[i]?.includes('insert') ?? false;
     const slider = (label: string, value: number, lo: number, hi: number, key: 'count' | 'maxChanges'): HTMLElement => {
       const input = h('input', { type: 'range', min: lo, max: hi, value, 'aria-label': label, 'data-field': key });
       const out = h('output', { text: String(value) });
@@ -111,13 +114,14 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
     };
     return h('div', { class: 'mode-body' },
       h('p', { class: 'hint', text: 'Click a chip to switch all its change types, the gap before it for insertions, or the toggles under it.' }),
-      chipRow(glyphInputsFromShapes(d.spec.layers, d.layers).map((g, i) => ({ ...g, marks: kinds(i).every((t) => isOff(i, t)) ? ['off'] : [] })), {
+      chipRow(glyphInputsFromShapes(d.spec.layers, d.layers).map((g, i) => ({ ...g, marks: kinds(i).length && kinds(i).every((t) => isOff(i, t)) ? ['off'] : [] })), {
         onChip: (i) => {
           const all = kinds(i).map((t) => [i, t] as [number, ChangeType]);
-          toggle(all, !all.every(([, t]) => isOff(i, t)));
+          if (all.length) toggle(all, !all.every(([, t]) => isOff(i, t)));
         },
-        onGap: (i) => toggle([[i, 'insert']], !isOff(i, 'insert')),
-        gapActive: (i) => !isOff(i, 'insert'),
+        disabled: (i) => !kinds(i).length,
+        onGap: (i) => { if (canInsert(i)) toggle([[i, 'insert']], !isOff(i, 'insert')); },
+        gapActive: (i) => canInsert(i) && !isOff(i, 'insert'),
         gapLabel: (i) => `Insertions before layer ${i}: ${isOff(i, 'insert') ? 'off' : 'on'}`,
         below: (i) => h('div', { class: 'toggles' }, ...kinds(i).map((t) => {
           const [, icon, label] = TOGGLES.find(([u]) => u === t) as [ChangeType, string, string];
@@ -127,7 +131,7 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
       }),
       h('div', { class: 'sliders' }, slider('Models to generate', st.count, 1, 20, 'count'), slider('Changes per model', st.maxChanges, 1, 5, 'maxChanges')),
       button(busy ? 'Generating…' : `Generate ${st.count} variation${st.count === 1 ? '' : 's'}`, () => {
-        const enabled = enabledPairs(n, st.disabled);
+        const enabled = enabledPairs(offered, st.disabled);
         if (enabled && !enabled.length) {
           store.say('Enable at least one change type', true);
           return;

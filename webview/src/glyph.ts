@@ -209,3 +209,42 @@ export function rowGlyph(doc: Document, row: ModelRow, inputShape: readonly numb
   const opts: GlyphOptions = size === 'small' ? { height: 22, chipWidth: 5, gap: 1 } : { height: 40, chipWidth: 10, gap: 2 };
   return renderGlyphSvg(doc, glyphLayout(glyphInputsFromRow(row, inputShape), opts), row.layers);
 }
+
+/** The glyph key (as beside the original's drawer): one chip per colour with its letter. */
+export const LEGEND: readonly { category: Category; letter: string; label: string }[] = [
+  { category: 'conv', letter: 'C', label: 'Conv2D' },
+  { category: 'pooling', letter: 'P', label: 'Max/avg pooling' },
+  { category: 'dense', letter: 'D', label: 'Dense' },
+  { category: 'activation', letter: 'A', label: 'Activation (curve = function)' },
+  { category: 'dropout', letter: 'O', label: 'Dropout (dotted)' },
+  { category: 'batchnorm', letter: 'B', label: 'BatchNorm' },
+  { category: 'other', letter: 'G', label: 'Global pooling, flatten' },
+];
+
+/** The legend element: chips drawn with the same classes (theme colours) as every glyph. */
+export function glyphLegend(doc: Document): HTMLElement {
+  const el = doc.createElement('div');
+  el.className = 'glyph-legend';
+  el.setAttribute('role', 'list');
+  el.setAttribute('aria-label', 'Layer colours (chip height = output size)');
+  for (const { category, letter, label } of LEGEND) {
+    const item = doc.createElement('span');
+    item.className = 'glyph-legend-item';
+    item.setAttribute('role', 'listitem');
+    item.dataset.category = category;
+    item.title = label;
+    const svg = svgEl(doc, 'svg', { class: 'glyph', width: 14, height: 16, viewBox: '0 0 14 16', 'aria-hidden': 'true' });
+    const g = svgEl(doc, 'g', { class: `chip chip-${category}${category === 'dropout' ? ' chip-dotted' : ''}` });
+    g.appendChild(svgEl(doc, 'rect', { x: 0.5, y: 0.5, width: 13, height: 15, rx: 1.5 }));
+    const t = svgEl(doc, 'text', { class: 'chip-text', x: 7, y: 11.5, 'text-anchor': 'middle' });
+    t.textContent = letter;
+    g.appendChild(t);
+    svg.appendChild(g);
+    const text = doc.createElement('span');
+    text.textContent = label.replace(/ \(.*\)$/, '');
+    item.append(svg, text);
+    el.appendChild(item);
+  }
+  return el;
+}
+

@@ -9,7 +9,7 @@ import type { Edit, LayerType, ModelDetails, Spec, Validation } from '../../prot
 import { applyEdits } from './edits';
 import { chipRow } from './chips';
 import { button, h, replaceChildren } from './dom';
-import { formatDeltaParams, formatParams, formatShape } from './format';
+import { formatParams, formatParamsAgainst, formatShape } from './format';
 import type { GlyphInput } from './glyph';
 import { INSERTABLE, LAYER_FIELDS, defaultLayer, describeLayer, fieldValue, inferShapes, tensorSize } from './layers';
 import type { BuilderState } from './state';
@@ -115,13 +115,14 @@ export function handcraftView(
       : !v ? h('span', { class: 'muted', text: 'checking…' })
       : v.ok ? h('span', { class: 'ok', text: '✓ valid' })
       : h('span', { class: 'error', 'data-error-index': errIndex ?? 'model', text: errIndex === null || /^layer /i.test(v.error?.message ?? '') ? (v.error?.message ?? 'invalid') : `Layer ${errIndex}: ${v.error?.message ?? 'invalid'}` });
-    const params = v ? v.params : !edits.length ? d.model.params : local.params;
+    const invalid = !!applied.error || (v ? !v.ok : edits.length > 0 && local.error !== null);
+    const params = invalid ? null : v ? v.params : !edits.length ? d.model.params : local.params;
     const canSpawn = edits.length > 0 && !!v?.ok && !busy() && !store.host.readOnly;
     replaceChildren(root,
       row,
       h('div', { class: 'builder-summary', 'data-state': !edits.length ? 'clean' : v ? (v.ok ? 'valid' : 'invalid') : 'checking' },
-        h('span', { text: `Params ${formatParams(params)} (${formatDeltaParams(params - d.model.params)})` }),
-        v ? h('span', { text: `FLOPs ${formatParams(v.flops)}` }) : null, status),
+        h('span', { class: 'params', text: formatParamsAgainst(params, d.model.params) }),
+        v && !invalid ? h('span', { text: `FLOPs ${formatParams(v.flops)}` }) : null, status),
       insertAt !== null ? insertPicker(insertAt) : null,
       selected !== null ? editor(selected, spec.layers[selected] ?? null, n) : null,
       h('section', { class: 'edit-log' }, h('h3', { text: 'Edit log' }),

@@ -83,7 +83,7 @@ export function inspectorView(store: Store, palette: () => Palette, goGenerate: 
           { label: 'train', values: epochs.map((e) => e.trainLoss), colour: p.layers.dense },
           { label: 'val', values: epochs.map((e) => e.valLoss), colour: p.layers.conv },
         ], 220, 110, 'Loss per epoch') : null,
-        d?.run?.confusion ? confusionMatrix(p, d.run.confusion, classes, 230, store.activeClass) : null),
+        d?.run?.confusion ? confusionMatrix(p, d.run.confusion, classes, 250, store.activeClass) : null),
       row.changes.length ? h('section', {}, h('h3', { text: 'Changes from the parent' }), h('ul', { class: 'change-list' }, ...row.changes.map((c) => h('li', { text: c })))) : null,
       h('section', {}, h('h3', { text: 'Children' }), childrenTable(store, row, p)));
   };

@@ -9,7 +9,7 @@
 import type { MapData } from './mapData';
 import { DIMMED, FAILED, HOLLOW, UNKNOWN } from './mapData';
 import type { Base, Rect, Zoom } from './scales';
-import { edgeIndicator, niceTicks, worldToData } from './scales';
+import { edgeIndicator, logTickLabel, logTicks, niceTicks, worldToData } from './scales';
 import type { RGBA, Sprite } from './raster';
 import { Raster, discSprite } from './raster';
 import type { Palette } from './theme';
@@ -236,7 +236,7 @@ function ticks(s: DrawState): Ticks | null {
   const [x1, y1] = toData(width, 0);
   return {
     xs: niceTicks(x0, x1, Math.max(2, Math.floor(width / 80))).map((v) => ({ v, at: (v * axes.base.sx + axes.base.ox) * zoom.k + zoom.tx })),
-    ys: niceTicks(y0, y1, Math.max(2, Math.floor(height / 50))).map((v) => ({ v, at: (v * axes.base.sy + axes.base.oy) * zoom.k + zoom.ty })),
+    ys: logTicks(y0, y1, Math.max(2, Math.floor(height / 50))).map((v) => ({ v, at: (v * axes.base.sy + axes.base.oy) * zoom.k + zoom.ty })),
   };
 }
 
@@ -260,12 +260,12 @@ function drawAxisLabels(ctx: CanvasRenderingContext2D, s: DrawState): void {
   for (const { v, at } of t.xs) ctx.fillText(v.toFixed(2).replace(/0$/, ''), at, height - 2);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  for (const { v, at } of t.ys) ctx.fillText(Number.isInteger(v) ? `1e${v}` : v.toFixed(1), 2, at);
+  for (const { v, at } of t.ys) ctx.fillText(logTickLabel(v), 2, at);
   ctx.fillStyle = p.fg;
   ctx.textAlign = 'right';
   ctx.textBaseline = 'bottom';
   ctx.fillText(`${axes.x} →`, width - 4, height - 14);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  ctx.fillText(`↑ ${axes.y}`, 34, 3);
+  ctx.fillText(`↑ ${axes.y.replace(/^log10 (.+)$/, '$1 (log scale)')}`, 34, 3);
 }

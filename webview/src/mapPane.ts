@@ -42,6 +42,8 @@ export class MapPane {
   private readonly empty: HTMLElement;
   private readonly caption: HTMLElement;
   private readonly select: HTMLSelectElement;
+  /** UMAP or MDS for the architecture and prediction views (hidden on accuracy). */
+  private readonly method: HTMLSelectElement;
   private ctx: CanvasRenderingContext2D;
   view: View;
   zoom: Zoom;
@@ -73,6 +75,9 @@ export class MapPane {
       ...(Object.keys(VIEW_LABELS) as View[]).map((v) => h('option', { value: v, text: VIEW_LABELS[v] })));
     this.select.value = this.view;
     this.select.addEventListener('change', () => this.setView(this.select.value as View));
+    this.method = h('select', { class: 'method-select', 'aria-label': `${id} map projection`, title: 'Projection of the distances onto the plane' },
+      h('option', { value: 'umap', text: 'UMAP' }), h('option', { value: 'mds', text: 'MDS' }));
+    this.method.addEventListener('change', () => store.setProjection(this.view, this.method.value as 'umap' | 'mds'));
     this.caption = h('span', { class: 'map-caption' });
     this.canvas = h('canvas', { class: 'map-canvas', tabindex: 0, role: 'application',
       'aria-roledescription': 'model map', 'data-pane': id });
@@ -80,7 +85,7 @@ export class MapPane {
     this.empty = h('div', { class: 'map-empty', hidden: true });
     this.wrap = h('div', { class: 'map-canvas-wrap' }, this.canvas, this.tip, this.empty);
     this.el = h('section', { class: 'map-pane', 'data-pane': id },
-      h('header', { class: 'map-pane-header' }, this.select,
+      h('header', { class: 'map-pane-header' }, this.select, this.method,
         button('⟲', () => this.resetZoom(), { class: 'icon', title: 'Reset zoom (0)', 'aria-label': 'Reset zoom' }),
         this.caption),
       this.wrap);
@@ -155,6 +160,9 @@ export class MapPane {
     this.empty.hidden = text === null;
     this.empty.textContent = text ?? '';
     this.empty.classList.toggle('error', !!err);
+    this.method.hidden = this.view === 'accuracy';
+    const method = this.store.state.projection?.[this.view] ?? (map && map.method !== 'axes' ? map.method : undefined);
+    if (method) this.method.value = method;
     const bits: string[] = [];
     if (map) {
       bits.push(`${map.points.length} models`);

@@ -11,6 +11,7 @@ import { drawerView } from './drawer';
 import { filterBar } from './filters';
 import { generateView } from './generate';
 import { inspectorView } from './inspector';
+import { mapLayout, mapsHeight } from './layout';
 import { MapPane } from './mapPane';
 import { queueView } from './queue';
 import type { PaneState, TabId } from './state';
@@ -51,6 +52,13 @@ export function renderMapPanel(store: Store, root: HTMLElement): void {
     root.classList.toggle('pan-mode', v);
   });
   panBtn.dataset.action = 'pan-mode';
+  const lowerBtn = toggle('Details', 'Show the drawer and the inspector / generate / queue tabs under the maps (hide them for larger maps)',
+    () => !(store.state.lowerCollapsed ?? false), (v) => {
+      store.save({ lowerCollapsed: !v });
+      arrange();
+    });
+  lowerBtn.dataset.action = 'toggle-details';
+  lowerBtn.setAttribute('aria-controls', 'remap-lower');
   const edgeBtn = toggle('Lineage', 'Draw parent → child edges', () => showEdges, (v) => {
     showEdges = v;
     store.save({ showEdges: v });
@@ -103,16 +111,33 @@ export function renderMapPanel(store: Store, root: HTMLElement): void {
     if (tabs && tabs.current() !== 'generate' && tabs.current() !== 'inspector') tabs.show('inspector');
   });
 
+  // Choosing a tab while the details are hidden shows them again.
+  tabs.el.addEventListener('click', (e) => {
+    if ((e.target as HTMLElement).closest('[role="tab"]') && store.state.lowerCollapsed) lowerBtn.click();
+  });
+
+  const maps = h('div', { class: 'maps' }, ...panes.map((p) => p.el));
+  const lower = h('div', { class: 'lower', id: 'remap-lower' }, drawerView(store), tabs.el);
+  /** Side by side or stacked maps, and the details area shown or collapsed. */
+  const arrange = (): void => {
+    const collapsed = store.state.lowerCollapsed ?? false;
+    root.classList.toggle('lower-collapsed', collapsed);
+    lowerBtn.setAttribute('aria-expanded', String(!collapsed));
+    maps.dataset.layout = mapLayout(root.clientWidth - 20, mapsHeight(window.innerHeight, collapsed));
+  };
+  new ResizeObserver(arrange).observe(root);
+
   root.classList.add('panel-map');
   root.classList.toggle('pan-mode', panMode);
   root.replaceChildren(
     h('header', { class: 'topbar' }, h('h1', { text: 'REMAP' }), statusLine(store),
-      h('span', { class: 'toolbar' }, panBtn, edgeBtn)),
+      h('span', { class: 'toolbar' }, panBtn, edgeBtn, lowerBtn)),
     messageLine(store),
-    h('div', { class: 'maps' }, ...panes.map((p) => p.el)),
+    maps,
     h('div', { class: 'map-footer' }, filterBar(store, pal), legend),
-    h('div', { class: 'lower' }, drawerView(store), tabs.el),
+    lower,
     diffHost);
+  arrange();
   renderLegend();
   onThemeChange(() => {
     palette = readPalette();

@@ -148,6 +148,35 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 /**
+ * Ticks for a log10 axis, as log10 values: powers of ten (every `step`-th decade when many
+ * are visible); when fewer than two powers are visible (zoomed in), the 2× and 5× marks too,
+ * then every integer mantissa. Label them with :func:`logTickLabel`.
+ */
+export function logTicks(lo: number, hi: number, count = 5): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo || count < 1) return [];
+  const inside = (v: number): boolean => v >= lo - 1e-9 && v <= hi + 1e-9;
+  const step = Math.max(1, Math.ceil((hi - lo) / count));
+  const powers: number[] = [];
+  for (let e = Math.ceil(lo - 1e-9) + 0; e <= hi + 1e-9; e++) if (e % step === 0) powers.push(e);
+  if (powers.length >= 2) return powers;
+  for (const [mantissas, enough] of [[[1, 2, 5], 2], [[1, 2, 3, 4, 5, 6, 7, 8, 9], 1]] as const) {
+    const out: number[] = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+      for (const m of mantissas) if (inside(e + Math.log10(m))) out.push(e + Math.log10(m));
+    }
+    if (out.length >= enough) return out;
+  }
+  return niceTicks(lo, hi, count); // deeper than one mantissa step: plain decimals
+}
+
+/** A log10 tick as the original labels it: 5 → "1e5", log10(2e5) → "2e5". */
+export function logTickLabel(v: number): string {
+  const e = Math.floor(v + 1e-9);
+  const m = Math.round(10 ** (v - e) * 10) / 10;
+  return `${m === 10 ? 1 : m}e${m === 10 ? e + 1 : e}`;
+}
+
+/**
  * Where to draw the off-screen indicator for a point at screen (x, y) outside a
  * width×height viewport: the point on the inset border in its direction from the centre,
  * and the arrow angle (radians, 0 = pointing right). Null when the point is visible.

@@ -11,6 +11,8 @@ export type PanelName = 'map' | 'builder' | 'queue' | 'diff';
 export type TabId = 'data' | 'inspector' | 'generate' | 'queue';
 export type SortKey = 'name' | 'valAcc' | 'params' | 'id';
 export type GenerateMode = 'ablate' | 'vary' | 'handcraft';
+/** A map projection the panel may ask for (protocol ProjectionMethod). */
+export type ProjectionMethod = 'umap' | 'mds';
 
 export interface PaneState {
   view: View;
@@ -43,6 +45,10 @@ export interface PanelState {
   panMode?: boolean;
   showEdges?: boolean;
   builder?: BuilderState;
+  /** The projection chosen on the map per view (absent: the workspace's setting). */
+  projection?: Partial<Record<View, ProjectionMethod>>;
+  /** Whether the inspector/tabs area under the maps is collapsed. */
+  lowerCollapsed?: boolean;
 }
 
 const PANELS: readonly PanelName[] = ['map', 'builder', 'queue', 'diff'];
@@ -51,6 +57,7 @@ const TABS: readonly TabId[] = ['data', 'inspector', 'generate', 'queue'];
 const SORTS: readonly SortKey[] = ['name', 'valAcc', 'params', 'id'];
 const MODES: readonly GenerateMode[] = ['ablate', 'vary', 'handcraft'];
 const CHANGES: readonly ChangeType[] = ['insert', 'remove', 'replace', 'reparameterise'];
+const METHODS: readonly ProjectionMethod[] = ['umap', 'mds'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -127,6 +134,15 @@ export function parseState(raw: unknown): PanelState | null {
   if (typeof raw.showEdges === 'boolean') s.showEdges = raw.showEdges;
   const b = builder(raw.builder);
   if (b) s.builder = b;
+  if (isObj(raw.projection)) {
+    const projection: Partial<Record<View, ProjectionMethod>> = {};
+    for (const view of VIEWS) {
+      const m = oneOf(raw.projection[view], METHODS);
+      if (m) projection[view] = m;
+    }
+    s.projection = projection;
+  }
+  if (typeof raw.lowerCollapsed === 'boolean') s.lowerCollapsed = raw.lowerCollapsed;
   return s;
 }
 

@@ -163,9 +163,16 @@ export class Store {
     this.emit('models');
   }
 
+  /** Show ``view`` with another projection (a choice on the map, kept with the panel). */
+  setProjection(view: View, method: NonNullable<PanelState['projection']>[View]): void {
+    this.save({ projection: { ...this.state.projection, [view]: method } });
+    void this.loadMap(view);
+  }
+
   async loadMap(view: View): Promise<void> {
+    const method = view === 'accuracy' ? undefined : this.state.projection?.[view];
     try {
-      this.maps.set(view, await this.host.request('remap/getMap', { view }));
+      this.maps.set(view, await this.host.request('remap/getMap', method ? { view, method } : { view }));
       this.mapErrors.delete(view);
     } catch (err) {
       this.mapErrors.set(view, err instanceof Error ? err.message : String(err));

@@ -1,7 +1,9 @@
 """Ablation: one child per selected layer with that layer removed (all layers when none
 are selected); the output layer is never removed. Layers whose input changes are
 repaired and the repair is written into the change list; a removal that makes the model
-impossible is reported with the reason, never dropped silently."""
+impossible is reported with the reason, never dropped silently. Ablating an existing model
+is not sampling: the sampling budget does not apply, only a ``max_params`` ceiling the
+caller passes (the service's limit on what REMAP trains)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 from remap.arch import changes
 from remap.arch.errors import ArchError
-from remap.arch.shapes import DEFAULT_MAX_PARAMS, validate
+from remap.arch.shapes import validate
 from remap.arch.spec import ArchSpec
 
 
@@ -27,10 +29,11 @@ class AblationChild:
 def ablate(
     parent: ArchSpec,
     indices: Sequence[int] | None = None,
-    max_params: int | None = DEFAULT_MAX_PARAMS,
+    max_params: int | None = None,
 ) -> list[AblationChild]:
     """Children in index order. Raises :class:`ArchError` for an index that is out of
-    range or names the output layer."""
+    range or names the output layer. A child over ``max_params`` (None: no ceiling) is
+    reported as impossible."""
     hidden = range(parent.output_index)
     selected = list(hidden) if not indices else sorted(set(indices))
     for index in selected:

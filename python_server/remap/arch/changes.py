@@ -1,5 +1,9 @@
 """Change-log wording shared by every experiment, and the repair notes that say how a
-removal or insertion changed what later layers receive (their weights are re-initialised)."""
+removal or insertion changed what later layers receive (their weights are re-initialised).
+
+One index rule for every change list: each entry's indices name the model as it is after
+the entries before it (so a reader can replay the list on the parent), and the repair notes,
+which come last, name the finished child's layers."""
 
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ def _learned_inputs(report: ShapeReport) -> dict[int, tuple[Layer, int]]:
 def repair_notes(parent: ArchSpec, child: ArchSpec, index_map: dict[int, int]) -> list[str]:
     """Notes for layers kept from the parent (``index_map``: child index → parent index)
     whose input size changed, e.g. ``Repaired Dense 10 at index 3: features 676 → 2704``.
-    Indices are the parent's, like every other entry of a change list."""
+    The index is the child's: the note comes after the changes that moved the layer."""
     before = _learned_inputs(analyse(parent))
     after = _learned_inputs(analyse(child))
     notes = []
@@ -60,7 +64,7 @@ def repair_notes(parent: ArchSpec, child: ArchSpec, index_map: dict[int, int]) -
         if old_size != size:
             unit = "features" if isinstance(layer, Dense) else "input channels"
             notes.append(
-                f"Repaired {layer.describe()} at index {parent_index}: "
+                f"Repaired {layer.describe()} at index {child_index}: "
                 f"{unit} {old_size} → {size} (weights re-initialised)"
             )
     return notes

@@ -1,7 +1,8 @@
 """Hand-crafted edits: an ordered edit list (insert, remove, set a hyper-parameter, move)
 applied to a parent, each validated, with the same change-log wording as the other
 experiments. Indices refer to the model as it is after the previous edits, as in the
-layer builder's edit log."""
+layer builder's edit log; the repair notes at the end name the finished child's layers.
+Editing is not sampling: only a ``max_params`` ceiling the caller passes applies."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from remap.arch import changes
 from remap.arch.errors import ArchError, SpecFormatError
 from remap.arch.layers import Layer, layer_from_dict, layer_to_dict
-from remap.arch.shapes import DEFAULT_MAX_PARAMS, validate
+from remap.arch.shapes import validate
 from remap.arch.spec import ArchSpec
 
 EDIT_OPS = ("insert", "remove", "set", "move")
@@ -37,7 +38,7 @@ def _index(edit: Mapping[str, Any], key: str, path: str, upper: int) -> int:
 def apply_edits(
     parent: ArchSpec,
     edits: Sequence[Mapping[str, Any]],
-    max_params: int | None = DEFAULT_MAX_PARAMS,
+    max_params: int | None = None,
 ) -> CraftResult:
     """Apply ``edits`` such as ``{"op": "set", "index": 3, "field": "filters", "value": 16}``.
     Malformed edits raise :class:`SpecFormatError` naming ``edits[i].field``; the final

@@ -1,14 +1,18 @@
 """Variation: N children of a parent, each with 1..K changes drawn from the user-enabled
 (layer, change type) pairs — insert before, remove, replace, reparameterise. A layer is
-changed at most once per child; indices in the change list are the parent's. Invalid or
-duplicate children are re-drawn; a child that cannot be drawn is reported, not dropped."""
+changed at most once per child; the change list reads in parent order and each entry's index
+names the model after the entries before it (see :mod:`remap.arch.changes`). Invalid or
+duplicate children are re-drawn; a child that cannot be drawn is reported, not dropped.
+:func:`applicable` is the one rule for which pairs can apply: the model details offer only
+those, and :func:`split_enabled` sets aside (and names) any other pair a request sends."""
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from remap.arch import changes
 from remap.arch.errors import ArchError
@@ -52,6 +56,40 @@ def all_pairs(parent: ArchSpec, model: TransitionModel) -> list[tuple[int, str]]
     ]
 
 
+def applicable_changes(
+    parent: ArchSpec, index: int, model: TransitionModel | None = None
+) -> list[str]:
+    """The change types a variation can make at layer ``index`` (what the editor offers)."""
+    model = model or TransitionModel()
+    return [kind for kind in CHANGE_TYPES if applicable(parent, index, kind, model)]
+
+
+def split_enabled(
+    parent: ArchSpec,
+    enabled: Collection[tuple[int, str]],
+    model: TransitionModel | None = None,
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """The pairs of ``enabled`` that can apply, and a note for each one that cannot (set
+    aside, never a reason to refuse the others). An unknown change type is malformed input
+    and raises :class:`ArchError`."""
+    model = model or TransitionModel()
+    usable: list[tuple[int, str]] = []
+    notes: list[str] = []
+    for index, kind in enabled:
+        if kind not in CHANGE_TYPES:
+            raise ArchError(index, "variation", f"unknown change type {kind!r}")
+        if applicable(parent, index, kind, model):
+            if (index, kind) not in usable:
+                usable.append((index, kind))
+            continue
+        if 0 <= index < len(parent.layers):
+            where = f"layer {index} ({parent.layers[index].describe()})"
+            notes.append(f"{where}: change {kind!r} cannot apply to this layer")
+        else:
+            notes.append(f"layer {index}: no such layer (the model has {len(parent.layers)})")
+    return usable, notes
+
+
 def _context(layers: Sequence[Layer], index: int) -> tuple[str, bool]:
     """State before position ``index`` and whether a Dense came earlier."""
     prev = layers[index - 1].type if index > 0 else "start"
@@ -77,16 +115,19 @@ def _new_layer(
 
 
 def _reparameterise(
-    rng: random.Random, model: TransitionModel, layer: Layer, index: int
+    rng: random.Random, model: TransitionModel, layer: Layer
 ) -> tuple[Layer, str] | None:
+    """A copy of ``layer`` with one tunable hyper-parameter changed, and that parameter."""
     names = model.options.tunable(layer.type)
     if not names:
         return None
     name = rng.choice(names)
     old = getattr(layer, name)
     choices = [v for v in model.options.values_for(layer.type, name) if v != old]
+    if not choices:
+        return None
     new = rng.choice(choices)
-    return dataclasses.replace(layer, **{name: new}), changes.reparameterised(name, index, old, new)
+    return dataclasses.replace(layer, **{name: new}), name
 
 
 def _draw_child(
@@ -100,38 +141,50 @@ def _draw_child(
     for index, kind in pairs:
         by_layer.setdefault(index, []).append(kind)
     targets = rng.sample(sorted(by_layer), min(k, len(by_layer)))
-    # Apply from the highest index down so the parent's indices stay valid.
+    # Apply from the highest index down so the parent's indices stay valid while drawing.
     slots: list[tuple[int | None, Layer]] = list(enumerate(parent.layers))
-    log: list[tuple[int, str]] = []
+    # (parent index, layers added before later entries, wording for a given index)
+    log: list[tuple[int, int, Callable[[int], str]]] = []
     for index in sorted(targets, reverse=True):
         kind = rng.choice(by_layer[index])
         layers = [layer for _, layer in slots]
         old = parent.layers[index]
         if kind == "remove":
             del slots[index]
-            log.append((index, changes.removed(old, index)))
+            log.append((index, -1, partial(changes.removed, old)))
         elif kind == "insert":
             new = _new_layer(rng, model, layers, index, None)
             if new is None:
                 return None
             slots.insert(index, (None, new))
-            log.append((index, changes.inserted(new, index)))
+            log.append((index, 1, partial(changes.inserted, new)))
         elif kind == "replace":
             new = _new_layer(rng, model, layers, index, old)
             if new is None:
                 return None
             slots[index] = (None, new)
-            log.append((index, changes.replaced(old, new, index)))
+            log.append((index, 0, partial(changes.replaced, old, new)))
         else:
-            result = _reparameterise(rng, model, old, index)
+            result = _reparameterise(rng, model, old)
             if result is None:
                 return None
-            slots[index] = (index, result[0])
-            log.append((index, result[1]))
+            layer, name = result
+            slots[index] = (index, layer)
+            before, after = getattr(old, name), getattr(layer, name)
+            log.append((index, 0, partial(changes.reparameterised, name, old=before, new=after)))
     child = parent.with_layers([layer for _, layer in slots])
     index_map = {ci: pi for ci, (pi, _) in enumerate(slots) if pi is not None}
-    words = [text for _, text in sorted(log)]
-    return child, words + changes.repair_notes(parent, child, index_map)
+    return child, _in_reading_order(log) + changes.repair_notes(parent, child, index_map)
+
+
+def _in_reading_order(log: Sequence[tuple[int, int, Callable[[int], str]]]) -> list[str]:
+    """The entries in parent order, each index shifted by the insertions and removals
+    listed before it, so the list replays on the parent from top to bottom."""
+    words, shift = [], 0
+    for index, delta, word in sorted(log, key=lambda entry: entry[0]):
+        words.append(word(index + shift))
+        shift += delta
+    return words
 
 
 def vary(
@@ -159,14 +212,9 @@ def vary(
     if enabled is None:
         pairs = all_pairs(parent, model)
     else:
-        pairs = []
-        for index, kind in enabled:
-            if kind not in CHANGE_TYPES:
-                raise ArchError(index, "variation", f"unknown change type {kind!r}")
-            if not applicable(parent, index, kind, model):
-                where = parent.layers[index].describe() if 0 <= index < len(parent.layers) else "?"
-                raise ArchError(index, where, f"change {kind!r} cannot apply to this layer")
-            pairs.append((index, kind))
+        pairs, left_out = split_enabled(parent, enabled, model)
+        if left_out:  # callers set these aside first (split_enabled) and report them
+            raise ArchError(None, "variation", "; ".join(left_out))
     if not pairs:
         raise ArchError(None, "variation", "no (layer, change type) pair is enabled")
     rng = random.Random(seed)

@@ -109,7 +109,7 @@ def validate(rt: Runtime, p: Params) -> dict[str, Any]:
     """Pure: shapes, counts and the first error of a spec (runs on the event loop)."""
     from remap.service.specs import validation
 
-    return validation(spec_from_wire(p.raw.get("spec")), rt.max_params)
+    return validation(spec_from_wire(p.raw.get("spec")))
 
 
 def train(rt: Runtime, p: Params) -> dict[str, Any]:

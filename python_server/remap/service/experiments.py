@@ -1,6 +1,12 @@
 """Experiments that add models to a workspace: sampling a model space, ablation, variation,
 hand-crafted edits and imports. Each child records its parent, the kind of experiment and
-its change list, and is queued for training (children for their parent's epoch count)."""
+its change list, and is queued for training (children for their parent's epoch count).
+
+The ``max_params`` setting is a *sampling* budget: it bounds what ``sample`` draws (and what
+a variation draws, or the parent's size when that is larger). Ablating, hand-crafting, the
+layer builder and imports change or bring in a model the user chose, so only
+:data:`MODEL_PARAM_LIMIT`, the most REMAP will train, applies to them, and a child over it
+is reported in ``skipped`` with that reason."""
 
 from __future__ import annotations
 
@@ -13,8 +19,9 @@ from remap.arch.ablation import AblationChild, ablate
 from remap.arch.handcraft import apply_edits
 from remap.arch.sampling import TransitionModel, sample_architectures
 from remap.arch.shapes import validate
-from remap.arch.variation import VariationChild, vary
+from remap.arch.variation import VariationChild, split_enabled, vary
 from remap.service.errors import ServiceError
+from remap.service.specs import MODEL_PARAM_LIMIT, over_limit
 from remap.service.workspace import Workspace
 
 
@@ -95,6 +102,11 @@ def _add_children(
         if child.spec is None:
             result.skipped.append(child.error or "no child could be made")
             continue
+        too_big = over_limit(child.spec)
+        if too_big is not None:
+            first = child.changes[0] if child.changes else "the child"
+            result.skipped.append(f"{first}: the child {too_big}")
+            continue
         _add_and_queue(
             ws, result, child.spec, origin=origin, parent_id=parent_id,
             changes=child.changes, train=train, epochs=epochs,
@@ -140,7 +152,7 @@ def run_ablation(
 ) -> GenerateResult:
     parent = ws.store.get_model(model_id)
     try:
-        children = ablate(parent.spec, layers, ws.settings.max_params)
+        children = ablate(parent.spec, layers)
     except ArchError as exc:
         raise ServiceError(str(exc), "layers") from None
     return _add_children(ws, model_id, children, "ablation", train)
@@ -155,17 +167,31 @@ def run_variation(
     seed: int | None = None,
     train: bool = True,
 ) -> GenerateResult:
+    """Variations of a model. Enabled (layer, change) pairs that cannot apply are left out
+    and named in ``skipped``; the request fails only when none can apply. Children keep to
+    the sampling budget, or to the parent's size when the parent is larger."""
     parent = ws.store.get_model(model_id)
     hashes = [m.content_hash for m in ws.store.list_models()]
+    left_out: list[str] = []
     try:
+        if enabled is not None:
+            enabled, left_out = split_enabled(parent.spec, enabled)
+            if not enabled:
+                raise ArchError(
+                    None, "variation",
+                    "none of the enabled (layer, change) pairs can apply: " + "; ".join(left_out),
+                )  # fmt: skip
+        budget = max(ws.settings.max_params, parent.params or 0)
         children = vary(
             parent.spec, n, max_changes, enabled=enabled,
             seed=ws.settings.seed + model_id if seed is None else seed,
-            existing=hashes, max_params=ws.settings.max_params,
+            existing=hashes, max_params=min(budget, MODEL_PARAM_LIMIT),
         )  # fmt: skip
     except ArchError as exc:
         raise ServiceError(str(exc), "variation") from None
-    return _add_children(ws, model_id, children, "variation", train)
+    result = _add_children(ws, model_id, children, "variation", train)
+    result.skipped[:0] = [f"{note}; left out" for note in left_out]
+    return result
 
 
 def run_handcrafted(
@@ -173,9 +199,12 @@ def run_handcrafted(
 ) -> GenerateResult:
     parent = ws.store.get_model(model_id)
     try:
-        crafted = apply_edits(parent.spec, edits, ws.settings.max_params)
+        crafted = apply_edits(parent.spec, edits)
     except (ArchError, SpecFormatError) as exc:
         raise ServiceError(str(exc), "edits") from None
+    too_big = over_limit(crafted.spec)
+    if too_big is not None:
+        raise ServiceError(f"the edited model {too_big}", "edits")
     if crafted.spec == parent.spec:
         raise ServiceError("the edits leave the model unchanged", "edits")
     result = GenerateResult()
@@ -196,12 +225,16 @@ def add_spec(
     source: str | None = None,
     train: bool = True,
 ) -> GenerateResult:
-    """Add one architecture (an import, a layer-builder model) after validating it."""
+    """Add one architecture (an import, a layer-builder model) after validating it; the
+    sampling budget does not apply (see the module docstring)."""
     _check_fits(ws, spec, name or "the model")
     try:
-        validate(spec, ws.settings.max_params)
+        validate(spec, max_params=None)
     except ArchError as exc:
         raise ServiceError(str(exc), "spec") from None
+    too_big = over_limit(spec)
+    if too_big is not None:
+        raise ServiceError(f"{name or 'the model'} {too_big}", "spec")
     result = GenerateResult()
     _add_and_queue(ws, result, spec, origin=origin, name=name, source=source, train=train)
     return result

@@ -1,19 +1,34 @@
-"""Pure checks of a spec for the layer builder (``remap/validate``): per-layer shapes and
-counts up to the first error, and the parameter budget. No workspace, no store: light
-enough for the language server to run it on its event loop."""
+"""Pure checks of a spec for the layer builder (``remap/validate``) and for every model added
+to a workspace: per-layer shapes and counts up to the first error, and the largest model REMAP
+will train. No workspace, no store: light enough for the language server's event loop."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from remap.arch import ArchSpec
+from remap.arch.shapes import analyse
+
+MODEL_PARAM_LIMIT = 100_000_000
+"""Parameters of the largest model REMAP adds: its weights, gradients and Adam state take
+about 1.6 GB; anything larger would not train in a worker's memory."""
 
 
-def validation(spec: ArchSpec, max_params: int) -> dict[str, Any]:
-    """``{ok, params, flops, layers, error}``; ``error.index`` is None for a spec over the
-    ``max_params`` budget (setting ``remap.maxParams``)."""
-    from remap.arch.shapes import analyse
+def over_limit(spec: ArchSpec) -> str | None:
+    """Why ``spec`` is too large to add (over :data:`MODEL_PARAM_LIMIT`), or None."""
+    params = sum(info.params for info in analyse(spec).layers)
+    if params <= MODEL_PARAM_LIMIT:
+        return None
+    return (
+        f"has {params:,} parameters, over REMAP's limit of {MODEL_PARAM_LIMIT:,} for any "
+        "model (remap.maxParams is only the sampling budget)"
+    )
 
+
+def validation(spec: ArchSpec) -> dict[str, Any]:
+    """``{ok, params, flops, layers, error}``; ``error.index`` is None for a spec over
+    :data:`MODEL_PARAM_LIMIT` (``remap.maxParams`` is a sampling budget: a model the user
+    builds may exceed it)."""
     report = analyse(spec)
     layers = [
         {
@@ -31,10 +46,8 @@ def validation(spec: ArchSpec, max_params: int) -> dict[str, Any]:
     error: dict[str, Any] | None = None
     if report.error is not None:
         error = {"index": report.error.index, "message": str(report.error)}
-    elif params > max_params:
-        error = {
-            "index": None,
-            "message": f"{params:,} parameters exceed the budget of {max_params:,} "
-            "(setting remap.maxParams)",
-        }
+    else:
+        too_big = over_limit(spec)
+        if too_big is not None:
+            error = {"index": None, "message": f"the model {too_big}"}
     return {"ok": error is None, "params": params, "flops": flops, "layers": layers, "error": error}

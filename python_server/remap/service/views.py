@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from remap.arch.shapes import analyse
+from remap.arch.variation import applicable_changes
 from remap.service.workspace import Workspace
 from remap.store.records import JobRecord, ModelRecord, RunRecord
 
@@ -109,6 +110,7 @@ def model_details(ws: Workspace, model_id: int) -> dict[str, Any]:
             "output": list(info.output.dims),
             "params": info.params,
             "reshaped": info.reshaped,
+            "changes": applicable_changes(model.spec, info.index),  # what Variations offers
         }
         for info in report.layers
     ]
