@@ -114,16 +114,18 @@ def test_replacements_offer_children_first_then_the_most_accurate() -> None:
     assert model.spec is not None
 
 
-def test_validation_reports_layers_the_first_error_and_the_budget() -> None:
+def test_validation_reports_layers_the_first_error_and_the_model_limit() -> None:
     spec = ArchSpec(TINY_SHAPE, 4, (Conv2D(3, 8), MaxPool(2), Dense(4)))
-    ok = validation(spec, 1_000_000)
+    ok = validation(spec)
     assert ok["ok"] and ok["error"] is None and len(ok["layers"]) == 3
     assert ok["params"] == sum(layer["params"] for layer in ok["layers"])
-    over = validation(spec, 10)
+    # the sampling budget (remap.maxParams) does not apply; REMAP's model limit does
+    huge = ArchSpec((1, 64, 64), 4, (Dense(40_000), Dense(4)))
+    over = validation(huge)
     assert (
         not over["ok"]
         and over["error"]["index"] is None
-        and "budget of 10" in over["error"]["message"]
+        and "limit of 100,000,000" in over["error"]["message"]
     )
-    bad = validation(ArchSpec(TINY_SHAPE, 4, (Conv2D(13, 8), Dense(4))), 1_000_000)
+    bad = validation(ArchSpec(TINY_SHAPE, 4, (Conv2D(13, 8), Dense(4))))
     assert not bad["ok"] and bad["error"]["index"] == 0
