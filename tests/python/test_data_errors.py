@@ -145,7 +145,7 @@ def test_cifar_problems(tmp_path: Path) -> None:
     batch = cifar_batch(4, 1)
     batch[b"data"] = np.zeros((4, 100), np.uint8)
     (folder / "data_batch_1").write_bytes(pickle.dumps(batch))
-    assert "'data' must be an (N, 3072) array" in _error(load_cifar10, folder)
+    assert "'data' must be an (N, 3072) uint8 array" in _error(load_cifar10, folder)
     (folder / "data_batch_1").write_bytes(pickle.dumps([1, 2, 3]))
     assert "data_batch_1: expected a dict, got list" in _error(load_cifar10, folder)
     write_cifar(folder, n=4, batches=1)

@@ -100,9 +100,11 @@ def test_settings_are_validated_and_persisted(tmp_path: Path) -> None:
 
 def test_a_missing_data_set_is_a_clear_error(tmp_path: Path) -> None:
     with tiny_workspace(tmp_path) as ws:
-        ws.update_settings({"dataset": str(tmp_path / "missing.npz")})
+        before = ws.settings
         with pytest.raises(ServiceError, match="^dataset: .*missing.npz"):
-            experiments.sample(ws, 1)
+            ws.update_settings({"dataset": str(tmp_path / "missing.npz")})
+        assert ws.settings == before  # refused before it was stored
+        assert experiments.sample(ws, 1, train=False).created
 
 
 def test_old_change_events_are_pruned_when_a_workspace_opens(
