@@ -260,3 +260,24 @@ def test_result_cache_follows_the_change_feed(tmp_path: Path) -> None:
 
         assert cache.get_or_compute(store, "map", ("layout",), writes_a_layout) == 4
         assert cache.get_or_compute(store, "map", ("layout",), writes_a_layout) == 4  # own write
+
+
+def test_an_unusable_data_set_setting_is_refused_and_the_rest_applies(tmp_path: Path) -> None:
+    """The editor's `remap.dataset` goes through the same check as `remap settings`: a
+    one-class data set is reported and not stored, the workspace opens, other settings apply."""
+    import numpy as np
+
+    from remap.lsp.runtime import Runtime
+
+    one = tmp_path / "one.npz"
+    np.savez(one, x=np.zeros((10, 8, 8)), y=np.zeros(10, int))
+    rt = Runtime()
+    try:
+        problems = rt.open(tmp_path, {"dataset": str(one), "epochs": 3})
+        assert rt.is_open
+        assert len(problems) == 1 and problems[0].startswith("remap.dataset: ")
+        assert "at least two classes" in problems[0] and "keeping 'digits'" in problems[0]
+        assert rt.workspace().settings.dataset == "digits"
+        assert rt.workspace().settings.epochs == 3
+    finally:
+        rt.close()

@@ -164,6 +164,12 @@ class Runtime:
         if not initial and path is not None and path != self.store_path:
             problems.append("remap.storePath: a new store is used after the server restarts")
         dataset_before = ws.settings.dataset_ref()
+        if "dataset" in changes:
+            try:  # a data set that cannot be used is refused; the other settings still apply
+                ws.update_settings({"dataset": changes.pop("dataset")})
+            except ServiceError as exc:
+                reason = str(exc).split(": ", 1)[-1]
+                problems.append(f"remap.dataset: {reason}; keeping {ws.settings.dataset!r}")
         if changes:
             ws.update_settings(changes)
         self._snapshot()
