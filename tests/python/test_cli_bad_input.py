@@ -88,7 +88,10 @@ def _bad_cases(name: str, parser: argparse.ArgumentParser, tmp: Path) -> list[li
             common += [action.option_strings[-1], str(workspace / "out.html")]
     base = positional + common
     cases = [base] if bad_positional else []
-    cases += [[str(garbage) if p.endswith("missing.json") else p for p in base]] * bad_positional
+    for bad_file in (garbage, tmp / "deep.json"):
+        cases += [
+            [str(bad_file) if p.endswith("missing.json") else p for p in base]
+        ] * bad_positional
     for action in parser._actions:
         if not _is_int(action):
             continue
@@ -101,6 +104,8 @@ def _bad_cases(name: str, parser: argparse.ArgumentParser, tmp: Path) -> list[li
         cases.append([*base, "--dataset", str(tmp / "missing.npz")])
         cases.append([*base, "--dataset", str(tmp / "one_class.npz")])
         cases.append([*base, "--dataset", str(garbage)])
+    if "--transitions" in options:
+        cases.append([*base, "--transitions", str(tmp / "deep.json")])
     if "--store" in options:
         cases.append([*base, "--store", str(garbage)])
     cases.append([*base, "--no-such-option"])
@@ -109,6 +114,7 @@ def _bad_cases(name: str, parser: argparse.ArgumentParser, tmp: Path) -> list[li
 
 def test_every_subcommand_answers_bad_arguments_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "garbage.json").write_text('{"models": [{"id": ')
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     np.savez(tmp_path / "one_class.npz", x=np.zeros((6, 8, 8), np.uint8), y=np.zeros(6, int))
     commands = _subcommands()
     assert {"sample", "train", "list", "import", "settings", "export"} <= set(commands)

@@ -137,6 +137,8 @@ def read_json_file(path: str | Path) -> Any:
         raise SpecFormatError(
             str(path), f"not valid JSON at line {exc.lineno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise SpecFormatError(str(path), "JSON nested too deeply to read") from None
 
 
 def load_model_set(path: str | Path) -> ModelSet:

@@ -95,6 +95,8 @@ class ArchSpec:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecFormatError("", f"not valid JSON: {exc}") from None
+        except RecursionError:
+            raise SpecFormatError("", "JSON nested too deeply to read") from None
         return cls.from_dict(data)
 
     def to_msgpack(self) -> bytes:

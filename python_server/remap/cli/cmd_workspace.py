@@ -59,10 +59,9 @@ def _report(
 def cmd_sample(args: argparse.Namespace) -> int:
     transitions = None
     if args.transitions:
-        try:
-            transitions = json.loads(Path(args.transitions).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            return fail(f"{args.transitions}: cannot read a transition table: {exc}")
+        from remap.arch.original import read_json_file
+
+        transitions = read_json_file(args.transitions)
     with open_workspace(args) as ws:
         result = experiments.sample(ws, args.count, args.seed, transitions, not args.no_train)
         _report(ws, result, "sampled")
@@ -135,6 +134,8 @@ def cmd_craft(args: argparse.Namespace) -> int:
         edits = json.loads(text)
     except json.JSONDecodeError as exc:
         return fail(f"edits: not valid JSON at line {exc.lineno}: {exc.msg}")
+    except RecursionError:
+        return fail("edits: JSON nested too deeply to read")
     if not isinstance(edits, list):
         return fail("edits: expected a JSON list of edits")
     with open_workspace(args) as ws:
@@ -260,8 +261,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
             return fail(f"expected KEY=VALUE, got {item!r}")
         try:
             changes[key] = json.loads(value)
-        except json.JSONDecodeError:
-            changes[key] = value
+        except (json.JSONDecodeError, RecursionError):
+            changes[key] = value  # a plain string, e.g. dataset=data/faces.npz
     with open_workspace(args) as ws:
         settings = ws.update_settings(changes) if changes else ws.settings
         for key, value in settings.to_dict().items():
