@@ -14,7 +14,7 @@ from remap.arch.ablation import ablate
 from remap.arch.handcraft import apply_edits
 from remap.arch.layers import Layer
 from remap.arch.variation import applicable_changes, vary
-from remap.service import ServiceError, experiments, views
+from remap.service import ServiceError, experiments, specs, views
 
 # 6·6·8 = 288 features into Dense 64: ~19k parameters, within the 20k budget of the tiny
 # workspace; without the pool (ablation of layer 1) Dense 64 holds ~51k.
@@ -49,7 +49,7 @@ def test_editing_and_adding_a_model_ignore_the_sampling_budget(tmp_path: Path) -
 def test_the_hard_limit_is_named_in_the_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(experiments, "MODEL_PARAM_LIMIT", 30_000)
+    monkeypatch.setattr(specs, "MODEL_PARAM_LIMIT", 30_000)
     with tiny_workspace(tmp_path) as ws:
         parent_id = _add_parent(ws)
         result = experiments.run_ablation(ws, parent_id, [0, 1], train=False)

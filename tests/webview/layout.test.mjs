@@ -3,22 +3,10 @@
 // never overlap and sit above the fold; side by side when wide, stacked when narrow; the
 // details area (drawer + tabs) can be collapsed to give the maps the whole panel.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { artifact, launch, openPanel, requireBundle, startServer, waitForMap } from './helpers.mjs';
+import { describe, it } from 'node:test';
+import { artifact, usePanels, waitForMap } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBundle();
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const panels = usePanels();
 
 /** The two map canvases' boxes (CSS px) once the layout has settled. */
 async function canvasBoxes(page) {
@@ -53,7 +41,7 @@ const SIZES = [
 describe('map panel layout', () => {
   for (const size of SIZES) {
     it(`keeps both maps usable at ${size.width}×${size.height} (${size.layout})`, async () => {
-      const { page, context, errors } = await openPanel(browser, server, { models: 300 }, size);
+      const { page, context, errors } = await panels.open({ models: 300 }, size);
       try {
         await waitForMap(page, 'left', 1);
         assert.equal(await page.locator('.maps').getAttribute('data-layout'), size.layout);
@@ -85,7 +73,7 @@ describe('map panel layout', () => {
   }
 
   it('re-arranges when the panel is resized (a second panel opened beside it)', async () => {
-    const { page, context } = await openPanel(browser, server, { models: 300 }, { width: 1400, height: 900 });
+    const { page, context } = await panels.open({ models: 300 }, { width: 1400, height: 900 });
     try {
       await waitForMap(page, 'left', 1);
       assert.equal(await page.locator('.maps').getAttribute('data-layout'), 'row');
@@ -98,7 +86,7 @@ describe('map panel layout', () => {
   });
 
   it('switches a pane between UMAP and MDS on the map, and keeps the choice', async () => {
-    const { page, context } = await openPanel(browser, server, { models: 300 }, { width: 1400, height: 900 });
+    const { page, context } = await panels.open({ models: 300 }, { width: 1400, height: 900 });
     try {
       await waitForMap(page, 'left', 1);
       const select = '.map-pane[data-pane="left"] select.method-select';

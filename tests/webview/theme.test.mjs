@@ -5,22 +5,10 @@
 // (WCAG AA), in the map panel with its inspector and generate tabs, the builder and the diff.
 // Screenshots go to tests/webview/artifacts/theme-*.png.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { artifact, launch, openPanel, requireBundle, startServer, waitForMap } from './helpers.mjs';
+import { describe, it } from 'node:test';
+import { artifact, usePanels, waitForMap } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBundle();
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const panels = usePanels();
 
 /** [{ label, ratio }] for every visible, enabled button of the page. */
 function buttonContrasts(page) {
@@ -83,7 +71,7 @@ const THEMES = [
 describe('high-contrast themes', () => {
   for (const [name, theme] of THEMES) {
     it(`every button is legible in ${name}: map panel, inspector, generate, builder, diff`, async () => {
-      const { page, context, errors } = await openPanel(browser, server, { models: 60, drawer: [1, 2, 3], focusModel: 5 }, { theme });
+      const { page, context, errors } = await panels.open({ models: 60, drawer: [1, 2, 3], focusModel: 5 }, { theme });
       try {
         await waitForMap(page, 'left', 1);
         await page.waitForSelector('.inspector[data-model="5"]');
@@ -106,7 +94,7 @@ describe('high-contrast themes', () => {
         ['diff', { diff: { a: 5, b: 7 } }, '.diff-grid .diff-col[data-kind]', 1],
       ];
       for (const [panel, extra, ready, min] of PANELS) {
-        const p = await openPanel(browser, server, { models: 60, panel, ...extra }, { theme });
+        const p = await panels.open({ models: 60, panel, ...extra }, { theme });
         try {
           await p.page.waitForSelector(ready);
           const rows = await assertLegible(p.page, `${name} ${panel}`, min);
