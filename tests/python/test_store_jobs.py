@@ -212,7 +212,7 @@ def test_a_loss_counts_as_an_attempt_only_before_the_first_epoch(
         assert store.add_epoch(run_id, epoch(1))
         assert store.requeue_worker_jobs(f"w{attempt}", "killed") == 1
         assert store.get_job(job_id).state == "queued"
-    for attempt in range(2):  # killed before the first epoch ends: counted, then failed
+    for _ in range(2):  # killed before the first epoch ends: counted, then failed
         assert store.claim_job("x", 10) is not None
         store.start_run(job_id, "x", "synthetic", "a" * 16)
         store.requeue_worker_jobs("x", "killed")
