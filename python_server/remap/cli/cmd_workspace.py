@@ -13,6 +13,7 @@ from remap.cli.common import add_workspace_options, fail, open_workspace, parse_
 from remap.cli.output import ProgressBar, model_table
 from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
 from remap.service.experiments import GenerateResult
+from remap.service.weights import human_bytes, weights_usage
 
 SORT_KEYS = ("id", "accuracy", "params")
 
@@ -131,6 +132,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print()
         else:
             model_table(rows, wide=args.wide)
+            usage = weights_usage(ws)
+            print(f"weights: {usage['files']} file(s), {human_bytes(usage['bytes'])}")
     return 0
 
 
@@ -182,7 +185,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = exporting.export_model(
             ws, int(args.target), folder, filename, class_name=args.name, overwrite=args.force
         )
-    print(f"wrote {path}")
+    weights = exporting.export_summary(path)["weights"]
+    print(f"wrote {path}" + (f" and {weights}" if weights else " (untrained: no weights)"))
     return 0
 
 

@@ -15,6 +15,7 @@ from remap.cli import (
     cmd_models,
     cmd_report,
     cmd_serve,
+    cmd_weights,
     cmd_workspace,
 )
 from remap.cli.common import fail, user_errors
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     cmd_map,
     cmd_report,
     cmd_serve,
+    cmd_weights,
 )
 
 

@@ -37,6 +37,7 @@ from remap.arch.errors import ArchError
 from remap.data.dataset import Split
 from remap.jobs import onejob
 from remap.store import JobRecord, Store, StoreError
+from remap.store.gc import auto_gc_enabled, collect_weights
 from remap.train.metrics import EpochMetrics
 
 log = logging.getLogger("remap.worker")
@@ -195,6 +196,10 @@ class Worker:
                 return "lost"
         if store.finish_job(job.id, me, run_id, result, weights=weights):
             onejob.discard_checkpoint(store, job.id)
+            if auto_gc_enabled(store):
+                collected = collect_weights(store)
+                if collected.removed:
+                    log.info("removed %d unneeded weights file(s)", len(collected.removed))
             log.info("job %d done: val_acc %.4f in %.1fs", job.id, result.val_acc, result.seconds)
             return "done"
         if weights is not None:

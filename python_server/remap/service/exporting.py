@@ -1,5 +1,7 @@
-"""Export of stored models as PyTorch files into the workspace, and import of model files
-(PyTorch sources by static parsing, original REMAP model sets) into the workspace."""
+"""Export of stored models as PyTorch files into the workspace (with the trained weights
+beside them when the model is trained), and import of model files (PyTorch sources by
+static parsing, original REMAP model sets, whose recorded metrics are kept) into the
+workspace."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set
 from remap.codegen import CodegenError, Provenance, import_source, write_export
+from remap.codegen.export import Inference
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
 from remap.service.workspace import Workspace
@@ -51,10 +54,14 @@ def export_model(
     except OSError as exc:
         raise ServiceError(f"cannot create {target}: {exc.strerror or exc}", "path") from None
     name = class_name or f"RemapModel{model.id}"
+    run = ws.store.latest_run(model_id, ws.split().fingerprint)
+    weights = ws.store.weights_file(run) if run is not None else None
+    inference = Inference(ws.split().classes)
     try:
         return write_export(
             model.spec, target, filename, class_name=name,
             provenance=provenance_for(ws, model_id), overwrite=overwrite,
+            inference=inference, weights_file=weights,
         )  # fmt: skip
     except CodegenError as exc:
         raise ServiceError(str(exc), "path") from None
@@ -117,4 +124,10 @@ def import_model_set(ws: Workspace, path: str | Path, train: bool = True) -> Gen
 
 
 def export_summary(path: Path) -> dict[str, Any]:
-    return {"path": str(path), "uri": path.as_uri()}
+    """``weights``: the trained weights written beside the file (null when untrained)."""
+    weights = path.with_suffix(".safetensors")
+    return {
+        "path": str(path),
+        "uri": path.as_uri(),
+        "weights": str(weights) if weights.is_file() else None,
+    }
