@@ -8,8 +8,10 @@
    the checkpoint atomically after each epoch when given a path; the result carries the
    trained weights.
 3. :func:`save_run_weights` (driver side): the weights as ``weights/run-<id>.safetensors``,
-   atomically; ``Store.finish_job(..., weights=...)`` then references the complete file in
-   the transaction that finishes the run. :func:`discard_checkpoint` once the job is over.
+   atomically, and :func:`reevaluate` (the model rebuilt from that file, scored on the
+   held-out split); ``Store.finish_job(..., weights=..., reevaluated_acc=...)`` then
+   references the complete file in the transaction that finishes the run;
+   :func:`discard_checkpoint` once the job is over.
 """
 
 from __future__ import annotations
@@ -160,6 +162,15 @@ def save_run_weights(
     meta = {"format": "pt", "remap_model": str(model.id), "remap_spec": model.content_hash}
     size = save_weights(store.weights_dir / name, weights, meta)
     return name, size
+
+
+def reevaluate(plan: JobPlan, file: Path) -> float:
+    """The held-out accuracy of the model rebuilt from the weights file just written: the
+    check that the file is the model the run reports (shown as "re-evaluated" in the UI)."""
+    from remap.train.weights import load_weights, predict
+
+    preds = predict(plan.spec, load_weights(file), plan.split.test_x)
+    return float((preds == plan.split.test_y).mean())
 
 
 def discard_file(path: Path | None) -> None:

@@ -176,11 +176,10 @@ class Worker:
                     should_stop=self._stop_check(job.id, heart),
                     keep_checkpoint=lambda: not heart.lost.is_set(),
                 )
-                weights = (
-                    None
-                    if result.weights is None
-                    else onejob.save_run_weights(store, run_id, model, result.weights)
-                )
+                weights, rescored = None, None
+                if result.weights is not None:
+                    weights = onejob.save_run_weights(store, run_id, model, result.weights)
+                    rescored = onejob.reevaluate(plan, store.weights_dir / weights[0])
             except TrainingCancelled:
                 return self._stopped(job.id, heart)
             except Exception as exc:
@@ -194,7 +193,7 @@ class Worker:
                     onejob.discard_checkpoint(store, job.id)
                     return "failed"
                 return "lost"
-        if store.finish_job(job.id, me, run_id, result, weights=weights):
+        if store.finish_job(job.id, me, run_id, result, weights=weights, reevaluated_acc=rescored):
             onejob.discard_checkpoint(store, job.id)
             if auto_gc_enabled(store):
                 collected = collect_weights(store)

@@ -87,10 +87,7 @@ class Evaluation:
 
 def evaluate_model(ws: Workspace, model_id: int) -> Evaluation:
     """Rebuild the model from its latest run's weights file and score the held-out split."""
-    import torch
-
-    from remap.train.modules import build_module
-    from remap.train.weights import WeightsError, load_export_state, load_weights
+    from remap.train.weights import WeightsError, load_weights, predict
 
     model = ws.store.get_model(model_id)
     split = ws.split()
@@ -101,17 +98,9 @@ def evaluate_model(ws: Workspace, model_id: int) -> Evaluation:
             f"model {model_id} has no trained weights on {split.name} (train it first)", "model"
         )
     try:
-        module = build_module(model.spec)
-        load_export_state(module, model.spec, load_weights(file))
+        preds = predict(model.spec, load_weights(file), split.test_x, _BATCH)
     except WeightsError as exc:
         raise ServiceError(str(exc), "weights") from None
-    module.eval()
-    x = torch.from_numpy(split.test_x)
-    parts = []
-    with torch.inference_mode():
-        for start in range(0, len(x), _BATCH):
-            parts.append(module(x[start : start + _BATCH]).argmax(1).numpy())
-    preds = np.concatenate(parts).astype(np.int64)
     return Evaluation(
         target=f"model {model_id}",
         accuracy=float((preds == split.test_y).mean()),

@@ -14,6 +14,7 @@ from remap.codegen import CodegenError, Provenance, import_source, write_export
 from remap.codegen.export import Inference
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
+from remap.service.weights import recorded_metrics
 from remap.service.workspace import Workspace
 
 
@@ -116,10 +117,13 @@ def import_model_set(ws: Workspace, path: str | Path, train: bool = True) -> Gen
         if entry.spec.input_shape != ws.input_shape() or entry.spec.num_classes != ws.num_classes():
             result.skipped.append(f"{entry.id}: does not fit the workspace's data set")
             continue
-        _add_and_queue(
+        model_id = _add_and_queue(
             ws, result, entry.spec, origin="reference", name=entry.id,
             source=str(file), train=train,
         )  # fmt: skip
+        recorded = recorded_metrics(entry.extra)
+        if recorded is not None:
+            ws.store.set_recorded(model_id, recorded)
     return result
 
 

@@ -89,6 +89,7 @@ class RunRecord:
     weights_bytes: int | None = None
     inherited: tuple[int, ...] = ()  # layers that started from the parent's weights
     resumed_from: int | None = None  # the checkpoint epoch this run continued from
+    reevaluated_acc: float | None = None  # held-out accuracy of the model read from the file
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def run_from_row(row: sqlite3.Row, epochs: tuple[EpochMetrics, ...]) -> RunRecor
         weights_bytes=row["weights_bytes"],
         inherited=tuple(json.loads(row["inherited"])) if row["inherited"] else (),
         resumed_from=row["resumed_from"],
+        reevaluated_acc=row["reevaluated_acc"],
     )
 
 

@@ -122,11 +122,13 @@ class RunsMixin(JobsMixin):
         run_id: int,
         result: TrainResult,
         weights: tuple[str, int] | None = None,
+        reevaluated_acc: float | None = None,
     ) -> bool:
         """Store the final result and mark the job done, atomically, if ``worker_id`` still
         holds the job and ``run_id`` is its current run; otherwise write nothing, return False.
         ``weights`` is (file name in :attr:`weights_dir`, size in bytes) of the run's complete
-        weights file; a missing file or another size raises :class:`StoreError`."""
+        weights file; a missing file or another size raises :class:`StoreError`;
+        ``reevaluated_acc`` the held-out accuracy of the model rebuilt from that file."""
         if weights is not None:
             name, size = weights
             file = self.weights_dir / name
@@ -149,7 +151,7 @@ class RunsMixin(JobsMixin):
                 "UPDATE runs SET state = 'finished', train_acc = ?, val_acc = ?, val_loss = ?, "
                 "per_class_acc = ?, confusion = ?, predictions = ?, params = ?, seconds = ?, "
                 "device = ?, stopped_early = ?, finished_at = ?, weights_path = ?, "
-                "weights_bytes = ? WHERE id = ?",
+                "weights_bytes = ?, reevaluated_acc = ? WHERE id = ?",
                 (
                     float(result.train_acc),
                     float(result.val_acc),
@@ -164,6 +166,7 @@ class RunsMixin(JobsMixin):
                     now,
                     weights[0] if weights else None,
                     weights[1] if weights else None,
+                    reevaluated_acc,
                     run_id,
                 ),
             )

@@ -16,11 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from remap.arch.spec import ArchSpec
 from remap.train.keys import built_key_map, layer_attributes
+from remap.train.modules import build_module
 
 
 class WeightsError(ValueError):
@@ -104,6 +106,20 @@ def check_state(
     for key in state:
         if key not in expected:
             raise WeightsError(f"{source}: unexpected tensor {key!r} for {where(key)}")
+
+
+def predict(spec: ArchSpec, state: Mapping[str, torch.Tensor], x: Any, batch: int = 512) -> Any:
+    """Argmax classes (numpy int64) of ``build_module(spec)`` with ``state`` (exported keys)
+    on the images ``x`` (numpy float32, N×C×H×W), in eval mode on the CPU."""
+    module = build_module(spec)
+    load_export_state(module, spec, state)
+    module.eval()
+    images = torch.from_numpy(np.ascontiguousarray(x))
+    parts = [np.zeros(0, dtype=np.int64)]
+    with torch.inference_mode():
+        for start in range(0, len(images), batch):
+            parts.append(module(images[start : start + batch]).argmax(1).numpy())
+    return np.concatenate(parts).astype(np.int64)
 
 
 def save_weights(path: Path, state: Mapping[str, torch.Tensor], metadata: dict[str, str]) -> int:
