@@ -93,7 +93,6 @@ def parent_weights(
 ) -> tuple[dict[str, torch.Tensor] | None, tuple[int, ...]]:
     """The parent's tensors for the layers the child can inherit, under the child's keys,
     and those layers' indices; (None, ()) when the parent has no weights on this split."""
-    from remap.train.keys import layer_attributes, layer_of_key
     from remap.train.weights import WeightsError, load_weights
 
     if model.parent_id is None:
@@ -103,19 +102,30 @@ def parent_weights(
     if file is None:
         return None, ()
     parent = store.get_model(model.parent_id)
-    pairs = inheritable_layers(parent.spec, model.spec)
     try:
         tensors = load_weights(file)
     except WeightsError as exc:
         log.warning("model %d: parent weights unusable (%s); fresh start", model.id, exc)
         return None, ()
-    ours, theirs = layer_attributes(model.spec), layer_attributes(parent.spec)
+    return inherited_tensors(parent.spec, model.spec, tensors)
+
+
+def inherited_tensors(
+    parent: ArchSpec, child: ArchSpec, tensors: Mapping[str, torch.Tensor]
+) -> tuple[dict[str, torch.Tensor] | None, tuple[int, ...]]:
+    """The parent's tensors (exported keys) renamed to the child's keys for every layer the
+    child inherits (``inheritable_layers``), and those child layer indices."""
+    from remap.train.keys import layer_attributes, layer_of_key
+
+    pairs = inheritable_layers(parent, child)
+    by_parent = {p: c for c, p in pairs.items()}
+    ours, theirs = layer_attributes(child), layer_attributes(parent)
     init: dict[str, torch.Tensor] = {}
     for key, tensor in tensors.items():
         p = layer_of_key(key, theirs)
-        child = next((c for c, q in pairs.items() if q == p), None)
-        if child is not None:
-            init[f"{ours[child]}.{key.partition('.')[2]}"] = tensor
+        c = by_parent.get(p) if p is not None else None
+        if c is not None:
+            init[f"{ours[c]}.{key.partition('.')[2]}"] = tensor
     layers = tuple(sorted(c for c in pairs if any(k.startswith(f"{ours[c]}.") for k in init)))
     return (init or None), layers
 
