@@ -80,6 +80,8 @@ export interface Settings {
   projection: ProjectionMethod;
   seed: number;
   threads: number | null;
+  gcWeights?: 'auto' | 'off';
+  inheritWeights?: boolean;
 }
 
 export interface DatasetInfo {
@@ -101,6 +103,8 @@ export interface Status {
   warmup: { umap: WarmupState };
   queue: QueueSummary;
   settings: Settings;
+  /** Trained weights kept beside the store: runs with a file and their total size. */
+  weights?: { files: number; bytes: number; folder: string };
 }
 
 export interface ModelRow {
@@ -118,6 +122,8 @@ export interface ModelRow {
   epochs: number | null;
   seconds: number | null;
   jobId: number | null;
+  /** Accuracy an imported model set recorded (not trained here). */
+  recordedAcc?: number | null;
 }
 
 export interface EpochMetrics {
@@ -154,6 +160,12 @@ export interface RunDetails {
   device: string | null;
   stoppedEarly: boolean | null;
   config: Record<string, unknown>;
+  weightsBytes?: number | null;
+  /** Layers that started from the parent's trained weights. */
+  inherited?: { index: number; layer: string }[];
+  resumedFrom?: number | null;
+  /** Held-out accuracy of the model rebuilt from its weights file. */
+  reevaluatedAcc?: number | null;
 }
 
 export interface ModelDetails {
@@ -202,7 +214,7 @@ export type GenerateParams = (
     }
   | { kind: 'handcraft'; modelId: number; edits: Edit[] }
   | { kind: 'spec'; spec: Spec; name?: string }
-) & { train?: boolean };
+) & { train?: boolean; inheritWeights?: boolean };
 
 export interface GenerateResult {
   created: number[];
@@ -271,7 +283,7 @@ export interface RequestMap {
   'remap/queue': { params: QueueParams; result: QueueState };
   'remap/export': {
     params: { modelId: number; path?: string; className?: string; overwrite?: boolean };
-    result: { path: string; uri: string };
+    result: { path: string; uri: string; weights?: string | null };
   };
   'remap/importFile': { params: { uri: string; className?: string }; result: GenerateResult };
   'remap/dataset': { params: { perClass?: number }; result: DatasetSummary };

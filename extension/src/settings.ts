@@ -16,7 +16,7 @@ export const SECTION = 'remap';
 /** Keys sent to the server, by type. */
 const STRING_KEYS = ['storePath', 'dataset', 'device', 'projection'] as const;
 const INT_KEYS = ['workers', 'epochs', 'maxParams'] as const;
-const BOOL_KEYS = ['autoTrain'] as const;
+const BOOL_KEYS = ['autoTrain', 'inheritWeights'] as const;
 
 export type ServerSettingKey = (typeof STRING_KEYS)[number] | (typeof INT_KEYS)[number] | (typeof BOOL_KEYS)[number];
 export const SERVER_SETTING_KEYS: readonly ServerSettingKey[] = [...STRING_KEYS, ...INT_KEYS, ...BOOL_KEYS];
@@ -30,6 +30,7 @@ export interface ServerSettings {
   epochs?: number;
   maxParams?: number;
   autoTrain?: boolean;
+  inheritWeights?: boolean;
 }
 
 /** The settings object for the server, from the configuration. */

@@ -186,7 +186,8 @@ def test_heartbeat_and_lease_expiry_requeue(store: Store, clock: Clock) -> None:
     clock.t += 2  # lease expired
     assert store.requeue_expired() == 1
     job = store.get_job(first)
-    assert job.state == "queued" and job.worker_id is None and job.attempts == 1
+    # it finished an epoch: the loss is not the model's fault and costs no attempt
+    assert job.state == "queued" and job.worker_id is None and job.attempts == 0
     assert "w1 lost its lease" in (job.error or "")
     run = store.get_run(run_id)
     assert run.state == "failed" and "interrupted" in (run.error or "")
@@ -195,8 +196,28 @@ def test_heartbeat_and_lease_expiry_requeue(store: Store, clock: Clock) -> None:
     assert len(store.get_run(run_id).epochs) == 1
     # the re-queued job keeps its place ahead of the later job
     again = store.claim_job("w2", 10)
-    assert again is not None and again.id == first and again.attempts == 2
+    assert again is not None and again.id == first and again.attempts == 1
     assert queued_ids(store) == [second]
+
+
+def test_a_loss_counts_as_an_attempt_only_before_the_first_epoch(
+    store: Store, clock: Clock
+) -> None:
+    store.set_setting("jobs.max_attempts", 2)
+    (m,) = add(store, 1)
+    job_id = store.enqueue(m, TrainConfig(), DATA)
+    for attempt in range(5):  # killed after an epoch every time: never the model's fault
+        assert store.claim_job(f"w{attempt}", 10) is not None
+        run_id = store.start_run(job_id, f"w{attempt}", "synthetic", "a" * 16)
+        assert store.add_epoch(run_id, epoch(1))
+        assert store.requeue_worker_jobs(f"w{attempt}", "killed") == 1
+        assert store.get_job(job_id).state == "queued"
+    for _ in range(2):  # killed before the first epoch ends: counted, then failed
+        assert store.claim_job("x", 10) is not None
+        store.start_run(job_id, "x", "synthetic", "a" * 16)
+        store.requeue_worker_jobs("x", "killed")
+    job = store.get_job(job_id)
+    assert job.state == "failed" and "gave up after 2 attempts" in (job.error or "")
 
 
 def test_claim_requeues_expired_leases_first(store: Store, clock: Clock) -> None:

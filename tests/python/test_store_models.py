@@ -87,14 +87,15 @@ def test_a_v1_database_is_migrated_by_a_later_migration(
         calls.append(1)
         conn.execute("ALTER TABLE models ADD COLUMN note TEXT DEFAULT 'migrated'")
 
+    shipped = len(schema_mod.MIGRATIONS)
     monkeypatch.setattr(schema_mod, "MIGRATIONS", [*schema_mod.MIGRATIONS, v2])
     with Store.open(path) as s:
         assert s.list_models()[0].name == "kept"
     with Store.open(path):
-        pass  # already at v2: not applied again
+        pass  # already at the new version: not applied again
     assert calls == [1]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == shipped + 1
     assert conn.execute("SELECT note FROM models").fetchone()[0] == "migrated"
     conn.close()
 
@@ -109,11 +110,12 @@ def test_a_failing_migration_leaves_the_database_at_its_old_version(
         conn.execute("ALTER TABLE models ADD COLUMN half TEXT")
         raise RuntimeError("boom")
 
+    shipped = len(schema_mod.MIGRATIONS)
     monkeypatch.setattr(schema_mod, "MIGRATIONS", [*schema_mod.MIGRATIONS, broken])
     with pytest.raises(RuntimeError, match="boom"):
         Store.open(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == shipped
     columns = [r[1] for r in conn.execute("PRAGMA table_info(models)")]
     assert "half" not in columns
     conn.close()

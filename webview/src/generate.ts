@@ -50,6 +50,9 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
   const el = h('div', { class: 'generate' });
   let fresh = new Set<number>();
   let busy = false;
+  // Children start from the parent's weights where shapes did not change (setting inherit_weights).
+  const inherit = h('input', { type: 'checkbox', 'data-field': 'inheritWeights' });
+  inherit.checked = store.status?.settings.inheritWeights ?? true;
   const b = (): BuilderState => {
     const id = modelId();
     if (!store.state.builder || store.state.builder.modelId !== id) store.save({ builder: freshBuilder(id, store.state.builder) });
@@ -63,7 +66,7 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
     if (busy) return;
     busy = true;
     render();
-    store.host.request('remap/generate', params).then(
+    store.host.request('remap/generate', { ...params, inheritWeights: inherit.checked }).then(
       (r) => {
         fresh = new Set([...r.created, ...r.existing]);
         store.say(`Generate: ${describeResult(r)}`);
@@ -167,7 +170,8 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
       }));
     const body = st.mode === 'ablate' ? ablation(d) : st.mode === 'vary' ? variation(d) : handcraft.render(d);
     replaceChildren(el,
-      h('header', { class: 'section-header' }, h('h2', {}, `Generate from ${d.model.name}`, h('span', { class: 'muted', text: ` #${d.model.id}` })), modes),
+      h('header', { class: 'section-header' }, h('h2', {}, `Generate from ${d.model.name}`, h('span', { class: 'muted', text: ` #${d.model.id}` })), modes,
+        h('label', { class: 'inherit', title: "Children start from the parent's trained weights for every layer whose shapes did not change" }, inherit, "Start from the parent's weights")),
       store.host.readOnly ? h('p', { class: 'hint', text: 'This is a read-only report: generating needs VS Code.' }) : null,
       body,
       h('section', {}, h('h3', { text: 'Child models' }), kids));

@@ -27,6 +27,26 @@ export function mergedEpochs(details: ModelDetails | undefined, live: EpochMetri
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
+/** "weights: 52 KB · re-evaluated 91.1%", what the model inherited, and a recorded accuracy. */
+export function weightsRows(recorded: number | null | undefined, run: ModelDetails['run'] | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  if (recorded !== null && recorded !== undefined) out.push(['Recorded acc', `${percent(recorded)} (recorded, not trained here)`]);
+  if (run?.weightsBytes) {
+    const again = run.reevaluatedAcc !== null && run.reevaluatedAcc !== undefined ? ` · re-evaluated ${percent(run.reevaluatedAcc)}` : '';
+    out.push(['Weights', `${formatBytes(run.weightsBytes)}${again}`]);
+  }
+  if (run?.inherited?.length) out.push(['Inherited', run.inherited.map((l) => `${l.index} ${l.layer}`).join(', ')]);
+  return out;
+}
+
+function percent(a: number): string {
+  return `${(a * 100).toFixed(1)}%`;
+}
+
+function formatBytes(n: number): string {
+  return n < 1000 ? `${n} B` : n < 1e6 ? `${Math.round(n / 1000)} KB` : `${(n / 1e6).toFixed(1)} MB`;
+}
+
 export function inspectorView(store: Store, palette: () => Palette, goGenerate: () => void): HTMLElement {
   const el = h('div', { class: 'inspector', 'aria-live': 'polite' });
   const render = (): void => {
@@ -64,6 +84,7 @@ export function inspectorView(store: Store, palette: () => Palette, goGenerate: 
       ['Epochs', row.epochs === null ? '—' : String(row.epochs) + (d?.run?.stoppedEarly ? ' (stopped early)' : '')],
       ['Params', formatParams(row.params)], ['FLOPs', formatParams(row.flops)],
       ['Training time', formatDuration(row.seconds)], ['Device', d?.run?.device ?? '—'],
+      ...weightsRows(row.recordedAcc, d?.run),
     ];
     const epochs = mergedEpochs(d, store.live.get(id));
     const classes = d?.classes ?? store.classNames();

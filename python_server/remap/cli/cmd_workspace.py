@@ -25,6 +25,7 @@ from remap.cli.errors import one_line
 from remap.cli.output import ProgressBar, model_table
 from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
 from remap.service.experiments import GenerateResult
+from remap.service.weights import human_bytes, inheriting, weights_usage
 
 SORT_KEYS = ("id", "accuracy", "params")
 
@@ -96,7 +97,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_ablate(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         layers = parse_int_list(args.layers, "layers")
-        result = experiments.run_ablation(ws, args.model, layers, not args.no_train)
+        with inheriting(ws, args.inherit):
+            result = experiments.run_ablation(ws, args.model, layers, not args.no_train)
         _report(ws, result, f"ablation of model {args.model}")
     return 0
 
@@ -114,7 +116,7 @@ def _enabled(text: str | None) -> list[tuple[int, str]] | None:
 
 
 def cmd_vary(args: argparse.Namespace) -> int:
-    with open_workspace(args) as ws:
+    with open_workspace(args) as ws, inheriting(ws, args.inherit):
         result = experiments.run_variation(
             ws, args.model, args.count, args.changes, _enabled(args.enable), args.seed,
             not args.no_train,
@@ -139,7 +141,8 @@ def cmd_craft(args: argparse.Namespace) -> int:
     if not isinstance(edits, list):
         return fail("edits: expected a JSON list of edits")
     with open_workspace(args) as ws:
-        result = experiments.run_handcrafted(ws, args.model, edits, not args.no_train)
+        with inheriting(ws, args.inherit):
+            result = experiments.run_handcrafted(ws, args.model, edits, not args.no_train)
         _report(ws, result, f"hand-crafted child of model {args.model}")
     return 0
 
@@ -160,6 +163,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print()
         else:
             model_table(rows, wide=args.wide)
+            usage = weights_usage(ws)
+            print(f"weights: {usage['files']} file(s), {human_bytes(usage['bytes'])}")
     return 0
 
 
@@ -172,11 +177,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     m = details["model"]
     acc = f"{m['val_acc'] * 100:.1f}%" if m["val_acc"] is not None else "not trained"
+    if m["recorded_acc"] is not None:
+        acc += f"; {m['recorded_acc'] * 100:.1f}% recorded, not trained here"
     print(f"model {m['id']} ({m['name']}) — {m['origin']}, {m['params']:,} parameters, {acc}")
     if m["parent_id"] is not None:
         print(f"parent: model {m['parent_id']}")
     for change in m["changes"]:
         print(f"  change: {change}")
+    run = details["run"]
+    for layer in run["inherited"] if run else []:
+        print(f"  inherited from the parent: layer {layer['index']} {layer['layer']}")
+    if run and run["weights_bytes"]:
+        print(f"  weights: {human_bytes(run['weights_bytes'])}")
     for layer in details["layers"]:
         shape = "×".join(map(str, layer["output"]))
         print(f"  {layer['index']:>2}  {layer['layer']:<28} → {shape:<12} {layer['params']:>9,}")
@@ -211,7 +223,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = exporting.export_model(
             ws, int(args.target), folder, filename, class_name=args.name, overwrite=args.force
         )
-    print(f"wrote {path}")
+    weights = exporting.export_summary(path)["weights"]
+    print(f"wrote {path}" + (f" and {weights}" if weights else " (untrained: no weights)"))
     return 0
 
 
@@ -270,6 +283,16 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_inherit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--inherit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="children start from the parent's trained weights for every layer whose shapes "
+        "did not change (default: the workspace setting inherit_weights)",
+    )
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
         parser = sub.add_parser(name, help=help_text, description=help_text)
@@ -292,6 +315,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("model", type=ID)
     p.add_argument("--layers", help="comma-separated layer indices (default: every layer)")
     p.add_argument("--no-train", action="store_true")
+    add_inherit_option(p)
 
     p = command("vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)")
     p.add_argument("model", type=ID)
@@ -302,11 +326,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--enable", help="INDEX:TYPE pairs, e.g. 0:reparameterise,2:remove")
     p.add_argument("--seed", type=SEED, default=None)
     p.add_argument("--no-train", action="store_true")
+    add_inherit_option(p)
 
     p = command("craft", cmd_craft, "apply hand-crafted edits (JSON list or file) to a model")
     p.add_argument("model", type=ID)
     p.add_argument("edits", help='e.g. \'[{"op":"remove","index":1}]\' or edits.json')
     p.add_argument("--no-train", action="store_true")
+    add_inherit_option(p)
 
     p = command("list", cmd_list, "list the workspace's models with lineage and accuracy")
     p.add_argument("--sort", choices=SORT_KEYS, default="id")

@@ -15,6 +15,7 @@ from remap.cli import (
     cmd_models,
     cmd_report,
     cmd_serve,
+    cmd_weights,
     cmd_workspace,
 )
 from remap.cli.errors import broken_pipe, describe, expected_errors, fail, unexpected
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     cmd_map,
     cmd_report,
     cmd_serve,
+    cmd_weights,
 )
 
 

@@ -45,15 +45,25 @@ def model_table(rows: Sequence[ModelRow], out: TextIO | None = None, wide: bool 
             r.origin,
             str(r.parent_id) if r.parent_id is not None else "-",
             f"{r.params:,}",
-            f"{r.val_acc * 100:.1f}%" if r.val_acc is not None else "-",
+            _accuracy(r),
             str(r.epochs) if r.epochs is not None else "-",
-            r.state,
+            "recorded, not trained here" if _recorded_only(r) else r.state,
             changes,
         ]
         if wide:
             line.append(r.layers)
         cells.append(line)
     table(headers, cells, out)
+
+
+def _recorded_only(r: ModelRow) -> bool:
+    return r.recorded_acc is not None and r.state == "untrained"
+
+
+def _accuracy(r: ModelRow) -> str:
+    if r.val_acc is not None:
+        return f"{r.val_acc * 100:.1f}%"
+    return f"{r.recorded_acc * 100:.1f}%*" if r.recorded_acc is not None else "-"
 
 
 class ProgressBar:

@@ -1,16 +1,19 @@
 """Writing an exported model into a folder: never outside it, never over an existing file
-unless asked, and atomically (a temporary file in the same folder, then a rename)."""
+unless asked, and atomically (a temporary file in the same folder, then a rename). A trained
+model's weights go beside the source as ``NAME.safetensors`` (copied from the store, also
+atomically, and before the source, so a source that loads weights never lacks them)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path, PurePath
 
 from remap.arch.spec import ArchSpec
 from remap.codegen.errors import CodegenError
-from remap.codegen.export import Provenance, export_source
+from remap.codegen.export import Inference, Provenance, export_source
 from remap.codegen.naming import DEFAULT_CLASS_NAME, class_name_for, module_filename_for
 
 
@@ -54,20 +57,41 @@ def write_export(
     class_name: str = DEFAULT_CLASS_NAME,
     provenance: Provenance | None = None,
     overwrite: bool = False,
+    inference: Inference | None = None,
+    weights_file: Path | None = None,
 ) -> Path:
     """Export ``spec`` into ``folder`` (default name: the class name in snake_case + .py)
-    and return the path written. Raises :class:`CodegenError` if the path would leave the
-    folder, the file exists and ``overwrite`` is false, or the spec cannot be exported."""
+    and return the path written; ``weights_file`` (a safetensors file under the exported
+    keys) is copied beside it as ``<name>.safetensors``. Raises :class:`CodegenError` if the
+    path would leave the folder, a file exists and ``overwrite`` is false, or the spec
+    cannot be exported."""
     name = class_name_for(class_name)
-    text = export_source(spec, class_name=name, provenance=provenance)
+    if weights_file is not None:
+        inference = replace(inference or Inference(()), weights=True)
+    text = export_source(spec, class_name=name, provenance=provenance, inference=inference)
     target = _target(Path(folder), filename if filename is not None else module_filename_for(name))
-    if target.exists() and not overwrite:
-        raise CodegenError(f"{target} already exists; pass overwrite=True to replace it")
+    beside = target.with_suffix(".safetensors")
+    for path in (target, beside) if weights_file is not None else (target,):
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise CodegenError(f"{path} exists and is not a regular file")
+        if path.exists() and not overwrite:
+            raise CodegenError(f"{path} already exists; pass overwrite=True to replace it")
+    if weights_file is not None:
+        try:
+            data = weights_file.read_bytes()
+        except OSError as exc:
+            raise CodegenError(f"cannot read the weights {weights_file}: {exc.strerror}") from None
+        _write_atomic(beside, data, overwrite=True)
+    _write_atomic(target, text.encode("utf-8"), overwrite=overwrite)
+    return target
+
+
+def _write_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
@@ -79,7 +103,6 @@ def write_export(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return target
 
 
 def _publish_new(tmp: Path, target: Path) -> None:

@@ -1,9 +1,11 @@
 """A training worker: a loop that claims jobs from the store, trains them and records the
 results, in its own process (``python -m remap.jobs.worker --store PATH``).
 
-For each claimed job: load the split (cached per process), ``start_run``, ``train_model`` with
-per-epoch metrics streamed into the store, then ``finish_job`` (results and ``done`` in one
-transaction, only while the lease is still ours). A heartbeat thread extends the lease during
+For each claimed job: load the split (cached per process), plan it (a checkpoint to resume,
+inherited weights: :mod:`remap.jobs.onejob`), ``start_run``, train with per-epoch metrics
+streamed into the store and a checkpoint written after each epoch, write the weights file,
+then ``finish_job`` (results, weights reference and ``done`` in one transaction, only while
+the lease is still ours). A heartbeat thread extends the lease during
 long epochs; if the lease is lost (the job was re-queued) the worker stops the training and
 writes nothing more. A cancellation request stops the training between batches and records
 the job as cancelled; any other failure (bad data, impossible model, out of memory) records
@@ -33,7 +35,9 @@ from typing import Any
 
 from remap.arch.errors import ArchError
 from remap.data.dataset import Split
+from remap.jobs import onejob
 from remap.store import JobRecord, Store, StoreError
+from remap.store.gc import auto_gc_enabled, collect_weights
 from remap.train.metrics import EpochMetrics
 
 log = logging.getLogger("remap.worker")
@@ -135,8 +139,10 @@ class Worker:
 
     def process(self, job: JobRecord) -> str:
         """Train one claimed job; returns what happened: ``done``, ``failed``, ``cancelled``,
-        ``released`` (given back on shutdown) or ``lost`` (lease lost, nothing recorded)."""
-        from remap.train.trainer import TrainingCancelled, TrainingError, train_model
+        ``released`` (given back on shutdown) or ``lost`` (lease lost, nothing recorded).
+        Steps and files: :mod:`remap.jobs.onejob` (checkpoint after each epoch, resumed
+        when the job comes back; weights written before the run is finished)."""
+        from remap.train.trainer import TrainingCancelled, TrainingError
 
         store, me = self.store, self.worker_id
         with _Heartbeat(store, job.id, me, self.lease_seconds) as heart:
@@ -146,7 +152,13 @@ class Worker:
                 config = (
                     job.config if self.device is None else job.config.replace(device=self.device)
                 )
-                run_id = store.start_run(job.id, me, split.name, split.fingerprint)
+                plan = onejob.plan_job(store, job, model, split, config)
+                if plan.resume is not None:
+                    log.info("job %d: resuming after epoch %d", job.id, plan.resumed_from)
+                run_id = store.start_run(
+                    job.id, me, split.name, split.fingerprint,
+                    resumed_from=plan.resumed_from, inherited=plan.inherited,
+                )  # fmt: skip
 
                 def on_epoch(metrics: EpochMetrics) -> None:
                     log.info(
@@ -158,13 +170,16 @@ class Worker:
                     else:
                         heart.beat()
 
-                result = train_model(
-                    model.spec,
-                    split,
-                    config,
+                result = onejob.train_planned(
+                    plan,
                     on_epoch=on_epoch,
                     should_stop=self._stop_check(job.id, heart),
+                    keep_checkpoint=lambda: not heart.lost.is_set(),
                 )
+                weights, rescored = None, None
+                if result.weights is not None:
+                    weights = onejob.save_run_weights(store, run_id, model, result.weights)
+                    rescored = onejob.reevaluate(plan, store.weights_dir / weights[0])
             except TrainingCancelled:
                 return self._stopped(job.id, heart)
             except Exception as exc:
@@ -174,10 +189,20 @@ class Worker:
                 expected = isinstance(exc, (ArchError, ValueError, TrainingError))
                 log.error("job %d failed: %s", job.id, _one_line(exc), exc_info=not expected)
                 gc.collect()
-                return "failed" if store.fail_job(job.id, me, _one_line(exc)) else "lost"
-        if store.finish_job(job.id, me, run_id, result):
+                if store.fail_job(job.id, me, _one_line(exc)):
+                    onejob.discard_checkpoint(store, job.id)
+                    return "failed"
+                return "lost"
+        if store.finish_job(job.id, me, run_id, result, weights=weights, reevaluated_acc=rescored):
+            onejob.discard_checkpoint(store, job.id)
+            if auto_gc_enabled(store):
+                collected = collect_weights(store)
+                if collected.removed:
+                    log.info("removed %d unneeded weights file(s)", len(collected.removed))
             log.info("job %d done: val_acc %.4f in %.1fs", job.id, result.val_acc, result.seconds)
             return "done"
+        if weights is not None:
+            onejob.discard_file(store.weights_dir / weights[0])
         log.warning("job %d: lease lost before the result was saved; result discarded", job.id)
         return "lost"
 
@@ -205,6 +230,8 @@ class Worker:
             return "lost"
         if self.store.is_cancel_requested(job_id):
             ok = self.store.cancel_job_run(job_id, self.worker_id)
+            if ok:
+                onejob.discard_checkpoint(self.store, job_id)
             log.info("job %d cancelled", job_id)
             return "cancelled" if ok else "lost"
         ok = self.store.release_job(job_id, self.worker_id, f"worker {self.worker_id} stopped")

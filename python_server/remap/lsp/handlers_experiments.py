@@ -42,7 +42,9 @@ def generate(rt: Runtime, p: Params) -> dict[str, Any]:
         else:
             model_id = p.req_int("modelId")
             require_model(ws, model_id)
-            result = _derive(ws, p, kind or "", model_id, train)
+            inherit = p.flag("inheritWeights", ws.settings.inherit_weights)
+            with inheriting(ws, inherit):
+                result = _derive(ws, p, kind or "", model_id, train)
     except ServiceError as exc:
         raise on_path(exc, _FIELDS.get(getattr(exc, "field", None) or "", "kind")) from None
     return result.to_dict()
@@ -56,6 +58,12 @@ _FIELDS = {
     "model": "modelId",
     "dataset": "dataset",
 }
+
+
+def inheriting(ws: Workspace, flag: bool) -> Any:
+    from remap.service.weights import inheriting as context
+
+    return context(ws, flag)
 
 
 def _derive(ws: Workspace, p: Params, kind: str, model_id: int, train: bool) -> GenerateResult:

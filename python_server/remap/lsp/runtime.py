@@ -36,6 +36,7 @@ SETTING_FIELDS = {
     "epochs": "epochs",
     "maxParams": "max_params",
     "projection": "projection",
+    "inheritWeights": "inherit_weights",
 }
 IDLE_STOP_SECONDS = 120.0  # workers stop after this long without work (they hold memory)
 REQUEUE_EVERY_SECONDS = 5.0  # how often leases of vanished workers are checked

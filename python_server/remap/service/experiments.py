@@ -84,7 +84,9 @@ def _add_and_queue(
     if train and created:
         count, early = epochs or (ws.settings.epochs, True)
         config = ws.train_config(count, early)
-        result.jobs.append(ws.store.enqueue(model_id, config, ws.settings.dataset_ref()))
+        inherit = parent_id is not None and ws.settings.inherit_weights
+        ref = ws.settings.dataset_ref()
+        result.jobs.append(ws.store.enqueue(model_id, config, ref, inherit=inherit))
     return model_id
 
 

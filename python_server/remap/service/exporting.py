@@ -1,5 +1,7 @@
-"""Export of stored models as PyTorch files into the workspace, and import of model files
-(PyTorch sources by static parsing, original REMAP model sets) into the workspace."""
+"""Export of stored models as PyTorch files into the workspace (with the trained weights
+beside them when the model is trained), and import of model files (PyTorch sources by
+static parsing, original REMAP model sets, whose recorded metrics are kept) into the
+workspace."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from typing import Any
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set
 from remap.codegen import CodegenError, Provenance, import_source, shape_mismatches, write_export
+from remap.codegen.export import Inference
 from remap.codegen.source import parse_source, read_source
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
+from remap.service.weights import recorded_metrics
 from remap.service.workspace import Workspace
 
 
@@ -52,10 +56,14 @@ def export_model(
     except OSError as exc:
         raise ServiceError(f"cannot create {target}: {exc.strerror or exc}", "path") from None
     name = class_name or f"RemapModel{model.id}"
+    run = ws.store.latest_run(model_id, ws.split().fingerprint)
+    weights = ws.store.weights_file(run) if run is not None else None
+    inference = Inference(ws.split().classes)
     try:
         return write_export(
             model.spec, target, filename, class_name=name,
             provenance=provenance_for(ws, model_id), overwrite=overwrite,
+            inference=inference, weights_file=weights,
         )  # fmt: skip
     except CodegenError as exc:
         raise ServiceError(str(exc), "path") from None
@@ -137,12 +145,21 @@ def _import_model_set_file(
         if entry.spec.input_shape != ws.input_shape() or entry.spec.num_classes != ws.num_classes():
             result.skipped.append(f"{entry.id}: does not fit the workspace's data set")
             continue
-        _add_and_queue(
+        model_id = _add_and_queue(
             ws, result, entry.spec, origin="reference", name=entry.id,
             source=source, train=train,
         )  # fmt: skip
+        recorded = recorded_metrics(entry.extra)
+        if recorded is not None:
+            ws.store.set_recorded(model_id, recorded)
     return result
 
 
 def export_summary(path: Path) -> dict[str, Any]:
-    return {"path": str(path), "uri": path.as_uri()}
+    """``weights``: the trained weights written beside the file (null when untrained)."""
+    weights = path.with_suffix(".safetensors")
+    return {
+        "path": str(path),
+        "uri": path.as_uri(),
+        "weights": str(weights) if weights.is_file() else None,
+    }

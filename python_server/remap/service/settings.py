@@ -27,6 +27,8 @@ class WorkspaceSettings:
     projection: str = "umap"
     seed: int = 0
     threads: int | None = None
+    gc_weights: str = "auto"  # auto: remove unneeded weights files after each run; off
+    inherit_weights: bool = True  # children start from their parent's weights where they fit
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -72,6 +74,14 @@ def _check(key: str, value: Any) -> Any:
     if key == "projection":
         if value not in PROJECTIONS:
             raise ServiceError(f"expected one of {', '.join(PROJECTIONS)}, got {value!r}", key)
+        return value
+    if key == "gc_weights":
+        if value not in ("auto", "off"):
+            raise ServiceError(f"expected auto or off, got {value!r}", key)
+        return value
+    if key == "inherit_weights":
+        if not isinstance(value, bool):
+            raise ServiceError(f"expected true or false, got {value!r}", key)
         return value
     if key == "threads":
         return None if value is None else integer(1)

@@ -8,6 +8,7 @@ from typing import Any
 from remap import __version__
 from remap.service.errors import ServiceError
 from remap.service.queue import summarise
+from remap.service.weights import weights_usage
 from remap.service.workspace import Workspace
 
 
@@ -36,6 +37,7 @@ def workspace_status(ws: Workspace, warmup_state: str = "cold") -> dict[str, Any
         "dataset_error": dataset_error,
         "warmup": {"umap": warmup_state},
         "queue": summarise(ws.store).to_dict(),
+        "weights": weights_usage(ws),
         "settings": ws.settings.to_dict(),
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from remap.arch.shapes import analyse
 from remap.arch.variation import applicable_changes
+from remap.service.weights import recorded_accuracy, run_weights_details
 from remap.service.workspace import Workspace
 from remap.store.records import JobRecord, ModelRecord, RunRecord
 
@@ -30,6 +31,7 @@ class ModelRow:
     epochs: int | None
     seconds: float | None
     job_id: int | None
+    recorded_acc: float | None = None  # an imported model set's accuracy: not trained here
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -83,6 +85,7 @@ def model_row(model: ModelRecord, run: RunRecord | None, job: JobRecord | None) 
         epochs=len(run.epochs) if run else None,
         seconds=run.seconds if run else None,
         job_id=job.id if job else None,
+        recorded_acc=recorded_accuracy(model),
     )
 
 
@@ -136,5 +139,6 @@ def model_details(ws: Workspace, model_id: int) -> dict[str, Any]:
             "device": run.device,
             "stopped_early": run.stopped_early,
             "config": run.config.to_dict(),
+            **run_weights_details(ws, model, run),
         }
     return details

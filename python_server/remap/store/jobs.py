@@ -8,7 +8,11 @@ under the caller's ``worker_id`` with ``lease_until = now + lease_seconds``. The
 extends the lease with :meth:`~JobsMixin.heartbeat`; when that returns False the job is no
 longer its own and it must abandon the work. A job lost this way more than ``max_attempts``
 times (the setting ``jobs.max_attempts``, default 3) is failed instead of re-queued, so a
-model that kills its worker every time cannot loop forever.
+model that kills its worker every time cannot loop forever. Only losses without progress
+count: a run that finished an epoch before its worker died showed that the model trains (the
+death was the machine's, e.g. a kill), and it resumes from its checkpoint; so each worker
+death costs a model at most one attempt, and only when it died before the model's first
+epoch of that attempt ended.
 """
 
 from __future__ import annotations
@@ -46,9 +50,12 @@ class JobsMixin(ModelsMixin):
         config: TrainConfig,
         dataset: Mapping[str, Any],
         priority: int = 0,
+        *,
+        inherit: bool = False,
     ) -> int:
         """Queue a training of ``model_id``; ``dataset`` is JSON data such as
-        ``{"source": "digits", "holdout": 0.2, "seed": 0}``. Returns the job id."""
+        ``{"source": "digits", "holdout": 0.2, "seed": 0}``; ``inherit`` starts the model
+        from its parent's trained weights where they fit. Returns the job id."""
         if not isinstance(config, TrainConfig):
             raise StoreError(f"config must be a TrainConfig, got {type(config).__name__}")
         if not isinstance(dataset, Mapping) or not isinstance(dataset.get("source"), str):
@@ -61,8 +68,16 @@ class JobsMixin(ModelsMixin):
             position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM jobs").fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO jobs (model_id, state, priority, position, config, dataset, "
-                "created_at) VALUES (?, 'queued', ?, ?, ?, ?, ?)",
-                (model_id, priority, position, dumps(config.to_dict()), dataset_text, self.now()),
+                "created_at, inherit) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)",
+                (
+                    model_id,
+                    priority,
+                    position,
+                    dumps(config.to_dict()),
+                    dataset_text,
+                    self.now(),
+                    int(bool(inherit)),
+                ),
             )
             job_id = int(cur.lastrowid or 0)
             self._emit(conn, "job_changed", model_id=model_id, job_id=job_id, state="queued")
@@ -277,6 +292,11 @@ class JobsMixin(ModelsMixin):
         attempts, else back to the queue at its old place. Its current run is failed."""
         now = self.now()
         job_id = row["id"]
+        if count_attempt and row["run_id"] is not None:
+            progressed = conn.execute(
+                "SELECT 1 FROM epochs WHERE run_id = ? LIMIT 1", (row["run_id"],)
+            ).fetchone()
+            count_attempt = progressed is None
         attempts = row["attempts"] if count_attempt else max(row["attempts"] - 1, 0)
         limit = int(self._setting_in(conn, MAX_ATTEMPTS_KEY, DEFAULT_MAX_ATTEMPTS))
         error: str | None = None

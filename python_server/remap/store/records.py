@@ -31,6 +31,7 @@ class ModelRecord:
     params: int | None
     created_at: float
     source: str | None
+    recorded: dict[str, Any] | None = None  # metrics an imported model set brought along
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class JobRecord:
     started_at: float | None
     finished_at: float | None
     run_id: int | None
+    inherit: bool = False  # start from the parent's weights where they fit
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +85,11 @@ class RunRecord:
     finished_at: float | None
     worker_id: str | None = None
     params: int | None = None
+    weights_path: str | None = None  # relative to the store's weights folder
+    weights_bytes: int | None = None
+    inherited: tuple[int, ...] = ()  # layers that started from the parent's weights
+    resumed_from: int | None = None  # the checkpoint epoch this run continued from
+    reevaluated_acc: float | None = None  # held-out accuracy of the model read from the file
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ def model_from_row(row: sqlite3.Row) -> ModelRecord:
         params=row["params"],
         created_at=row["created_at"],
         source=row["source"],
+        recorded=json.loads(row["recorded"]) if row["recorded"] else None,
     )
 
 
@@ -130,6 +138,7 @@ def job_from_row(row: sqlite3.Row) -> JobRecord:
         started_at=row["started_at"],
         finished_at=row["finished_at"],
         run_id=row["run_id"],
+        inherit=bool(row["inherit"]),
     )
 
 
@@ -163,6 +172,11 @@ def run_from_row(row: sqlite3.Row, epochs: tuple[EpochMetrics, ...]) -> RunRecor
         finished_at=row["finished_at"],
         worker_id=row["worker_id"],
         params=row["params"],
+        weights_path=row["weights_path"],
+        weights_bytes=row["weights_bytes"],
+        inherited=tuple(json.loads(row["inherited"])) if row["inherited"] else (),
+        resumed_from=row["resumed_from"],
+        reevaluated_acc=row["reevaluated_acc"],
     )
 
 

@@ -5,18 +5,26 @@ held-out predictions).
 Exactly-once results: :meth:`RunsMixin.finish_job` writes the run's results and marks the job
 done in one transaction, and only while the job is still leased by the calling worker; a
 worker whose job was re-queued behind its back writes nothing.
+
+Weights: a finished run's weights live in ``weights/`` beside the database
+(:attr:`RunsMixin.weights_dir`); the worker writes the complete file first and
+``finish_job`` references it in the transaction that finishes the run, after checking the
+file is there with the size written — a run is never finished with a missing or partial file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from remap.store.base import dumps
 from remap.store.blobs import pack_array
-from remap.store.errors import LeaseLostError, UnknownRunError
+from remap.store.errors import LeaseLostError, StoreError, UnknownRunError
 from remap.store.jobs import JobsMixin
 from remap.store.records import RunRecord, run_from_row
 from remap.train.metrics import EpochMetrics, TrainResult
@@ -28,10 +36,30 @@ def _one_line(message: str, limit: int = 2000) -> str:
 
 
 class RunsMixin(JobsMixin):
+    @property
+    def weights_dir(self) -> Path:
+        """Where trained weights and checkpoints live: ``weights/`` beside the database."""
+        return self.path.parent / "weights"
+
+    def weights_file(self, run: RunRecord) -> Path | None:
+        """The absolute path of a run's weights file (None when it has none)."""
+        return None if run.weights_path is None else self.weights_dir / run.weights_path
+
     # -- worker side ----------------------------------------------------------------------
-    def start_run(self, job_id: int, worker_id: str, dataset_name: str, fingerprint: str) -> int:
+    def start_run(
+        self,
+        job_id: int,
+        worker_id: str,
+        dataset_name: str,
+        fingerprint: str,
+        *,
+        resumed_from: int | None = None,
+        inherited: Sequence[int] = (),
+    ) -> int:
         """Record the start of training for the job ``worker_id`` holds; returns the run id.
-        Raises :class:`LeaseLostError` when the job is no longer the worker's."""
+        ``resumed_from`` is the checkpoint epoch it continues from, ``inherited`` the layers
+        that start from the parent's weights. Raises :class:`LeaseLostError` when the job is
+        no longer the worker's."""
         with self._write() as conn:
             row = self._held(conn, job_id, worker_id)
             if row is None:
@@ -39,7 +67,8 @@ class RunsMixin(JobsMixin):
                 raise LeaseLostError(f"job {job_id} is no longer held by {worker_id} ({state})")
             cur = conn.execute(
                 "INSERT INTO runs (model_id, job_id, worker_id, dataset_name, fingerprint, "
-                "config, state, started_at) VALUES (?,?,?,?,?,?, 'running', ?)",
+                "config, state, started_at, resumed_from, inherited) "
+                "VALUES (?,?,?,?,?,?, 'running', ?,?,?)",
                 (
                     row["model_id"],
                     job_id,
@@ -48,6 +77,8 @@ class RunsMixin(JobsMixin):
                     fingerprint,
                     row["config"],
                     self.now(),
+                    resumed_from,
+                    dumps([int(i) for i in inherited]) if inherited else None,
                 ),
             )
             run_id = int(cur.lastrowid or 0)
@@ -84,9 +115,25 @@ class RunsMixin(JobsMixin):
             )
         return True
 
-    def finish_job(self, job_id: int, worker_id: str, run_id: int, result: TrainResult) -> bool:
+    def finish_job(
+        self,
+        job_id: int,
+        worker_id: str,
+        run_id: int,
+        result: TrainResult,
+        weights: tuple[str, int] | None = None,
+        reevaluated_acc: float | None = None,
+    ) -> bool:
         """Store the final result and mark the job done, atomically, if ``worker_id`` still
-        holds the job and ``run_id`` is its current run; otherwise write nothing, return False."""
+        holds the job and ``run_id`` is its current run; otherwise write nothing, return False.
+        ``weights`` is (file name in :attr:`weights_dir`, size in bytes) of the run's complete
+        weights file; a missing file or another size raises :class:`StoreError`;
+        ``reevaluated_acc`` the held-out accuracy of the model rebuilt from that file."""
+        if weights is not None:
+            name, size = weights
+            file = self.weights_dir / name
+            if Path(name).name != name or not file.is_file() or os.path.getsize(file) != size:
+                raise StoreError(f"weights file {file} is missing or incomplete")
         per_class = pack_array(np.asarray(result.per_class_acc, dtype=np.float64))
         confusion = pack_array(np.asarray(result.confusion, dtype=np.int64))
         predictions = pack_array(np.asarray(result.predictions, dtype=np.int16))
@@ -103,7 +150,8 @@ class RunsMixin(JobsMixin):
             conn.execute(
                 "UPDATE runs SET state = 'finished', train_acc = ?, val_acc = ?, val_loss = ?, "
                 "per_class_acc = ?, confusion = ?, predictions = ?, params = ?, seconds = ?, "
-                "device = ?, stopped_early = ?, finished_at = ? WHERE id = ?",
+                "device = ?, stopped_early = ?, finished_at = ?, weights_path = ?, "
+                "weights_bytes = ?, reevaluated_acc = ? WHERE id = ?",
                 (
                     float(result.train_acc),
                     float(result.val_acc),
@@ -116,6 +164,9 @@ class RunsMixin(JobsMixin):
                     str(result.device),
                     int(bool(result.stopped_early)),
                     now,
+                    weights[0] if weights else None,
+                    weights[1] if weights else None,
+                    reevaluated_acc,
                     run_id,
                 ),
             )
@@ -229,3 +280,39 @@ class RunsMixin(JobsMixin):
                 (fingerprint,),
             ).fetchall()
             return self._runs(conn, rows)
+
+    # -- weights ----------------------------------------------------------------------------
+    def weights_usage(self) -> tuple[int, int]:
+        """(number of runs with a weights file, their total size in bytes)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(weights_bytes), 0) FROM runs "
+                "WHERE weights_path IS NOT NULL"
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def runs_with_weights(self) -> list[tuple[int, int, str, str]]:
+        """(run id, model id, fingerprint, weights file name) of every run with weights."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, model_id, fingerprint, weights_path FROM runs "
+                "WHERE weights_path IS NOT NULL ORDER BY id"
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def drop_weights(self, run_ids: Sequence[int]) -> None:
+        """Forget the weights files of these runs (the caller deletes the files after)."""
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE runs SET weights_path = NULL, weights_bytes = NULL WHERE id = ?",
+                [(int(i),) for i in run_ids],
+            )
+
+    def set_recorded(self, model_id: int, recorded: dict[str, object] | None) -> None:
+        """Keep the metrics an imported model set recorded for a model (not trained here)."""
+        with self._write() as conn:
+            self._require_model(conn, model_id)
+            conn.execute(
+                "UPDATE models SET recorded = ? WHERE id = ?",
+                (None if recorded is None else dumps(recorded), model_id),
+            )

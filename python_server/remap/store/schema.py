@@ -124,7 +124,27 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Migration] = [_v1]
+def _weights(conn: sqlite3.Connection) -> None:
+    """Trained weights kept as files beside the store (``weights/run-<id>.safetensors``):
+    the run references its file (path relative to that folder, size in bytes) once it is
+    complete; ``inherited`` lists the layers a run started from its parent's weights (JSON);
+    ``resumed_from`` the epoch a run continued from a checkpoint; ``reevaluated_acc`` the
+    held-out accuracy of the model rebuilt from the written file; a model's ``recorded``
+    metrics are the ones an imported model set brought with it (not trained here); a job's
+    ``inherit`` asks that the model start from its parent's weights where they fit."""
+    for sql in (
+        "ALTER TABLE runs ADD COLUMN weights_path TEXT",
+        "ALTER TABLE runs ADD COLUMN weights_bytes INTEGER",
+        "ALTER TABLE runs ADD COLUMN inherited TEXT",
+        "ALTER TABLE runs ADD COLUMN resumed_from INTEGER",
+        "ALTER TABLE runs ADD COLUMN reevaluated_acc REAL",
+        "ALTER TABLE models ADD COLUMN recorded TEXT",
+        "ALTER TABLE jobs ADD COLUMN inherit INTEGER NOT NULL DEFAULT 0",
+    ):
+        conn.execute(sql)
+
+
+MIGRATIONS: list[Migration] = [_v1, _weights]
 
 
 def schema_version() -> int:

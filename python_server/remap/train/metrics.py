@@ -53,7 +53,8 @@ class TrainResult:
     ``confusion[i, j]`` counts held-out samples of true class ``i`` predicted as ``j``;
     ``predictions`` are argmax classes of the held-out set in split order; ``per_class_acc``
     is 0.0 for a class without held-out samples. ``stopped_early`` is true when early
-    stopping ended the run before ``epochs``."""
+    stopping ended the run before ``epochs``. ``weights`` are the reported model's tensors
+    under the exported keys (``remap.train.keys``); they are not part of ``to_dict``."""
 
     epochs: tuple[EpochMetrics, ...]
     train_acc: float
@@ -66,6 +67,7 @@ class TrainResult:
     seconds: float
     device: str
     stopped_early: bool
+    weights: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly form (arrays as nested lists)."""

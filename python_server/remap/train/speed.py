@@ -129,15 +129,13 @@ def optimise(
         FastDropout(m.p) if type(m) is nn.Dropout else m  # exact type: keep subclasses
         for m in model
     ]
-    spatial = [i for i, m in enumerate(layers) if _is_spatial(m)]
-    if not spatial:
+    if not any(_is_spatial(m) for m in layers):
         return nn.Sequential(*layers), False
     report = validate(spec, max_params=None)
+    boundary = _boundary(layers)
     out: list[nn.Module] = []
-    converted = False
     for i, m in enumerate(layers):
-        if i > spatial[-1] and not converted and _flattens(m):
-            converted = True
+        if i == boundary:
             if _is_dense_on_image(m):
                 assert isinstance(m, nn.Sequential)
                 m = _hwc_dense(m, report.layers[i].input.dims)
@@ -145,6 +143,28 @@ def optimise(
                 out.append(ToStandardLayout())
         out.append(m)
     return nn.Sequential(*out).to(memory_format=torch.channels_last), True  # type: ignore[call-overload]
+
+
+def _boundary(layers: list[nn.Module]) -> int | None:
+    """The first flattening entry after the last spatial one (the image → vector step)."""
+    spatial = [i for i, m in enumerate(layers) if _is_spatial(m)]
+    if not spatial:
+        return None
+    return next((i for i, m in enumerate(layers) if i > spatial[-1] and _flattens(m)), None)
+
+
+def hwc_dense_index(model: nn.Sequential) -> int | None:
+    """The entry of a built module whose Dense ``optimise`` trains with (H, W, C)-ordered
+    weight columns on the CPU, or None (used to undo the permutation when saving weights)."""
+    index = _boundary(list(model))
+    return index if index is not None and _is_dense_on_image(model[index]) else None
+
+
+def chw_weight(weight: torch.Tensor, dims: tuple[int, ...]) -> torch.Tensor:
+    """Undo :func:`_hwc_dense`'s column permutation: (H, W, C) order back to (C, H, W)."""
+    c, h, w = dims
+    out = weight.shape[0]
+    return weight.reshape(out, h, w, c).permute(0, 3, 1, 2).reshape(out, -1).contiguous()
 
 
 def to_channels_last(x: torch.Tensor) -> torch.Tensor:

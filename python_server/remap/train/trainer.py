@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from remap.arch.spec import ArchSpec
 from remap.data.dataset import Split
 from remap.train.config import TrainConfig
 from remap.train.device import choose_device, describe_device
+from remap.train.keys import layer_attributes
 from remap.train.metrics import (
     EpochMetrics,
     TrainResult,
@@ -32,8 +33,10 @@ from remap.train.metrics import (
     per_class_accuracy,
 )
 from remap.train.modules import build_module, module_param_count
-from remap.train.speed import optimise, to_channels_last
+from remap.train.resume import Extras, load_partial, make_checkpoint, restore_checkpoint
+from remap.train.speed import chw_weight, hwc_dense_index, optimise, to_channels_last
 from remap.train.staging import stage_split
+from remap.train.weights import export_state
 
 CANCEL_CHECK_SECONDS = 0.25
 # Largest activation (elements) one evaluation batch may produce.
@@ -181,8 +184,20 @@ def train_model(
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    *,
+    init_weights: Mapping[str, torch.Tensor] | None = None,
+    on_checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    resume: Mapping[str, Any] | None = None,
 ) -> TrainResult:
     """Train a freshly initialised ``spec`` on ``split``.
+
+    Weights: the result's ``weights`` are the trained state under the exported keys
+    (``remap.train.keys``) — the state of the epoch whose metrics the result reports.
+    ``init_weights`` (exported keys, a subset of the layers: inheritance from a parent)
+    replace the fresh initialisation of those tensors. ``on_checkpoint(state)`` runs after
+    every epoch with everything needed to continue (model, optimizer, epoch, shuffle and RNG
+    state, early-stopping state, history); passing such a ``state`` as ``resume`` continues
+    from that epoch, and on the CPU gives exactly the result of an uninterrupted run.
 
     ``on_epoch(metrics)`` runs after every epoch; ``on_batch(done, total)`` after every batch
     with the count within the current epoch; ``should_stop()`` is polled between batches at
@@ -199,7 +214,8 @@ def train_model(
     try:
         with _run_context(config, device):
             stop(force=True)
-            return _train(spec, split, config, device, stop, on_epoch, on_batch, started)
+            extras = Extras(init_weights, on_checkpoint, resume)
+            return _train(spec, split, config, device, stop, on_epoch, on_batch, started, extras)
     except _CallbackFailed as failure:
         raise failure.original from None
     except TrainingCancelled:
@@ -237,9 +253,13 @@ def _train(
     on_epoch: Callable[[EpochMetrics], None] | None,
     on_batch: Callable[[int, int], None] | None,
     started: float,
+    extras: Extras,
 ) -> TrainResult:
     built = build_module(spec)
     params = module_param_count(built)
+    if extras.init_weights:
+        load_partial(built, spec, extras.init_weights)
+    hwc_index = hwc_dense_index(built)
     model, channels_last = optimise(built, spec, device)
     model = model.to(device)
     prepare: Callable[[torch.Tensor], torch.Tensor] = (
@@ -256,7 +276,13 @@ def _train(
     history: list[EpochMetrics] = []
     best, wait, stopped_early = math.inf, 0, False
     preds = torch.empty(0)
-    for epoch in range(1, config.epochs + 1):
+    first, earlier_seconds = 1, 0.0
+    if extras.resume is not None:
+        first, best, wait, earlier_seconds = restore_checkpoint(
+            extras.resume, model, optimizer, shuffle, device, history
+        )
+        preds = torch.as_tensor(extras.resume["predictions"], device=device)
+    for epoch in range(first, config.epochs + 1):
         epoch_start = time.perf_counter()
         lr = config.lr * config.lr_decay ** (epoch - 1)
         for group in optimizer.param_groups:
@@ -301,7 +327,17 @@ def _train(
                 if wait >= config.patience:
                     stopped_early = epoch < config.epochs
                     break
+        if extras.on_checkpoint is not None and epoch < config.epochs:
+            state = make_checkpoint(model, optimizer, shuffle, device, history, best, wait)
+            state["seconds"] = earlier_seconds + time.perf_counter() - started
+            state["predictions"] = preds.cpu()
+            _callback(extras.on_checkpoint, state)
 
+    weights = export_state(built, spec)
+    if channels_last and hwc_index is not None:
+        key = f"{layer_attributes(spec)[hwc_index]}.weight"
+        dims = validate(spec, max_params=None).layers[hwc_index].input.dims
+        weights[key] = chw_weight(weights[key], dims)
     predicted = preds.cpu().numpy()
     confusion = confusion_matrix(split.test_y, predicted, split.num_classes)
     last = history[-1]
@@ -314,7 +350,8 @@ def _train(
         confusion=confusion,
         predictions=predicted.astype(np.int16),
         params=params,
-        seconds=time.perf_counter() - started,
+        seconds=earlier_seconds + time.perf_counter() - started,
         device=describe_device(device),
         stopped_early=stopped_early,
+        weights=weights,
     )
