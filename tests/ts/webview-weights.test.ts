@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunDetails } from '../../extension/src/protocol';
+import type { RunDetails } from '../../protocol/remap';
 import { serverSettings } from '../../extension/src/settings';
 import { weightsRows } from '../../webview/src/inspector';
 
