@@ -178,11 +178,23 @@ def fit_layout(
     seed: int = 0,
     n_neighbors: int = DEFAULT_N_NEIGHBORS,
     init: ArrayLike | None = None,
+    trusted: bool = False,
 ) -> Layout:
-    """A fresh layout of all models (see ``projection.project`` for fallbacks and ``init``)."""
-    d = check_distances(distances)
+    """A fresh layout of all models (see ``projection.project`` for fallbacks and ``init``).
+    ``trusted``: the matrix is known to be a valid distance matrix (computed, not supplied by a
+    user), so it is used as it is — float32 stays float32, no N×N checked copy."""
+    d = _distances(distances, "distances", trusted)
     id_tuple = check_ids(ids, d.shape[0])
     return _fit(id_tuple, d, method, warmup, seed, n_neighbors, init)
+
+
+def _distances(values: ArrayLike, name: str, trusted: bool) -> FloatArray:
+    """A checked float64 copy, or for a trusted float matrix the matrix itself."""
+    if trusted:
+        arr = np.asarray(values)
+        if arr.dtype in (np.float32, np.float64) and arr.ndim == 2:
+            return arr  # type: ignore[return-value]  # float32 is fine for every consumer
+    return check_distances(values, name)
 
 
 def _fit(
@@ -284,6 +296,7 @@ def refit(
     warmup: WarmupLike | None = None,
     seed: int | None = None,
     warm_start: bool = True,
+    trusted: bool = False,
 ) -> tuple[Layout, PlacementReport]:
     """Fit all models afresh and align the result to ``layout`` over their common ids.
 
@@ -292,9 +305,10 @@ def refit(
     With ``warm_start`` the fit starts from the shown positions (models not shown yet start
     near their nearest shown models), which keeps old points closer to where they were;
     without it the fit starts from scratch (classical MDS) and only Procrustes aligns it.
+    ``trusted`` as for :func:`fit_layout`.
     """
     start = time.perf_counter()
-    d = check_distances(full_distances, "full_distances")
+    d = _distances(full_distances, "full_distances", trusted)
     if ids is None and d.shape[0] != layout.n:
         raise DistanceMatrixError(
             f"full_distances: {d.shape[0]} models but the layout has {layout.n}; "

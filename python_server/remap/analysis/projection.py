@@ -146,6 +146,15 @@ def warmup_fit(n_points: int = 60, seed: int = 0) -> None:
     umap_embed(distances, seed=seed)
 
 
+def _as_float(distances: ArrayLike) -> FloatArray:
+    """A valid matrix as it is if it is float32 or float64 (UMAP takes float32 without a
+    copy; at 10,000 models a float64 copy is 800 MB), else as float64."""
+    arr = np.asarray(distances)
+    if arr.dtype in (np.float32, np.float64):
+        return arr  # type: ignore[return-value]
+    return np.asarray(arr, dtype=np.float64)
+
+
 def _check_init(init: ArrayLike | None, n: int) -> FloatArray | None:
     if init is None:
         return None
@@ -194,7 +203,7 @@ def project(
     """
     requested = check_method(method)
     start = time.perf_counter()
-    d = np.asarray(distances, dtype=np.float64) if assume_valid else check_distances(distances)
+    d = _as_float(distances) if assume_valid else check_distances(distances)
     n = d.shape[0]
     start_xy = _check_init(init, n)
     if n == 0:
@@ -220,6 +229,7 @@ def project(
             notes.append(f"UMAP failed ({type(exc).__name__}: {exc}); used MDS")
             used = "mds"
     if coords_u is None:
+        unique = np.asarray(unique, dtype=np.float64)  # SMACOF's buffers are float64
         coords_u = mds_embed(unique, seed=seed, max_iter=mds_max_iter, init=init_u)
     if len(reps) < n:
         notes.append(f"{n - len(reps)} model(s) duplicate another (distance 0) and share its spot")

@@ -13,7 +13,14 @@ from numpy.typing import ArrayLike
 
 from .proj_checks import DistanceMatrixError, check_distances, row_blocks
 
-__all__ = ["max_trustworthiness_neighbors", "normalized_stress", "trustworthiness_of"]
+__all__ = [
+    "max_trustworthiness_neighbors",
+    "normalized_stress",
+    "sample_points",
+    "trustworthiness_of",
+]
+
+MAX_POINTS = 2000
 
 
 def _coords(layout_coords: ArrayLike, n: int) -> np.ndarray:
@@ -30,18 +37,37 @@ def max_trustworthiness_neighbors(n: int) -> int:
     return max(0, (n - 1) // 2)
 
 
+def sample_points(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.ndarray | None:
+    """Sorted indices of a seeded random sample of ``max_points`` of ``n`` points, or None
+    when all ``n`` can be used (callers holding a compact matrix sample before expanding it)."""
+    if n <= max_points:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
+
+
 def trustworthiness_of(
-    layout_coords: ArrayLike, distances: ArrayLike, n_neighbors: int = 10
+    layout_coords: ArrayLike,
+    distances: ArrayLike,
+    n_neighbors: int = 10,
+    max_points: int = MAX_POINTS,
+    seed: int = 0,
 ) -> float:
     """Trustworthiness in [0, 1] of ``layout_coords`` (N×2) w.r.t. the N×N ``distances``.
 
     ``n_neighbors`` is clamped to what N allows; with fewer than 3 points every layout is
-    trivially trustworthy (1.0).
+    trivially trustworthy (1.0). Above ``max_points`` models it is estimated on a seeded
+    random sample of that many (sklearn sorts whole N×N matrices: 10,000 models would take
+    gigabytes and minutes).
     """
     if n_neighbors < 1:
         raise ValueError(f"trustworthiness_of: n_neighbors must be ≥ 1, got {n_neighbors}")
-    d = check_distances(distances)
-    pts = _coords(layout_coords, d.shape[0])
+    arr = np.asarray(distances)
+    pts_in = np.asarray(layout_coords, dtype=np.float64)
+    pick = sample_points(arr.shape[0], max_points, seed) if arr.ndim == 2 else None
+    if pick is not None and pts_in.shape[:1] == arr.shape[:1]:
+        arr, pts_in = arr[np.ix_(pick, pick)], pts_in[pick]
+    d = check_distances(arr)
+    pts = _coords(pts_in, d.shape[0])
     k = min(n_neighbors, max_trustworthiness_neighbors(d.shape[0]))
     if k < 1:
         return 1.0

@@ -7,80 +7,92 @@ set has grown a lot or UMAP has become ready after a fallback."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from remap.service.distances import RowMatrix, complete_matrix
 from remap.service.errors import ServiceError
 from remap.service.workspace import Workspace
 
 if TYPE_CHECKING:
     from remap.analysis.layout import Layout, PlacementReport
+    from remap.analysis.otmann import OtmannGraph
     from remap.analysis.warmup import WarmupLike
 
 VIEWS = ("architecture", "prediction", "accuracy")
 FloatArray = npt.NDArray[np.float64]
 
 
-def _otmann_matrix(ws: Workspace) -> tuple[list[int], FloatArray]:
-    """All models' OTMANN distances (default parameters), extended incrementally."""
-    from remap.analysis.matrix import extend_with
+_graphs: dict[tuple[str, int], OtmannGraph] = {}
+_predictions: dict[tuple[str, int], npt.NDArray[np.int16]] = {}
+
+
+def _graphs_of(ws: Workspace, model_ids: Sequence[int]) -> list[OtmannGraph]:
+    """OTMANN graphs of models, converted once per process (specs are immutable)."""
+    from remap.analysis.otmann import OtmannParams, graphs
+
+    path = str(ws.store.path)
+    missing = [i for i in model_ids if (path, i) not in _graphs]
+    if missing:
+        specs = ws.store.model_specs(missing)
+        converted = graphs([specs[i] for i in missing], OtmannParams.default())
+        for i, g in zip(missing, converted, strict=True):
+            _graphs[(path, i)] = g
+    return [_graphs[(path, i)] for i in model_ids]
+
+
+def _predictions_of(ws: Workspace, run_ids: Sequence[int]) -> npt.NDArray[np.int64]:
+    """Held-out predictions of runs, read once per process (finished runs never change)."""
+    path = str(ws.store.path)
+    missing = [i for i in run_ids if (path, i) not in _predictions]
+    if missing:
+        for i, p in ws.store.run_predictions(missing).items():
+            _predictions[(path, i)] = p
+    return np.stack([_predictions[(path, i)].astype(np.int64) for i in run_ids])
+
+
+def otmann_rows(ws: Workspace) -> RowMatrix:
+    """All models' OTMANN distances (default parameters), completed incrementally."""
     from remap.analysis.otmann import OtmannParams
-    from remap.analysis.otmann_fast import otmann_matrix, otmann_pairs
+    from remap.analysis.otmann_fast import otmann_graph_matrix, otmann_graph_pairs
 
     params = OtmannParams.default()
-    models = ws.store.list_models()
-    cached = ws.store.get_matrix("otmann", "default")
-    old_ids, old = cached if cached else ([], np.zeros((0, 0)))
-    items = [(m.id, m.spec) for m in models]
-    if [i for i, _ in items] == list(old_ids):
-        return list(old_ids), np.asarray(old, dtype=np.float64)
-    keys, matrix = extend_with(
-        list(old_ids),
-        np.asarray(old, dtype=np.float64),
-        items,
-        lambda a, b: otmann_pairs(a, b, params),
-        lambda a: otmann_matrix(a, params),
+    return complete_matrix(
+        ws,
+        "otmann",
+        "default",
+        ws.store.model_ids(),
+        lambda a, b: otmann_graph_pairs(_graphs_of(ws, a), _graphs_of(ws, b), params),
+        lambda a: otmann_graph_matrix(_graphs_of(ws, a), params),
     )
-    ids = [m.id for m in models]  # extend_with keeps the order of ``items``
-    assert list(keys) == ids
-    ws.store.put_matrix("otmann", "default", ids, matrix)
-    return ids, matrix
 
 
-def _prediction_matrix(ws: Workspace) -> tuple[list[int], dict[int, int], FloatArray]:
-    """Disagreement between the latest finished runs on the workspace's data set. Keyed by
-    run id, so a retrained model replaces its old row. Returns (run ids, run→model, D)."""
-    from remap.analysis.matrix import extend_with
+def _prediction_runs(ws: Workspace) -> tuple[str, dict[int, int]]:
+    """(split fingerprint, run id → model id) of the latest finished run with predictions
+    of every model."""
+    from remap.service.views import split_info
+
+    fingerprint = split_info(ws).fingerprint
+    owner = {r.id: r.model_id for r in ws.store.run_summaries(fingerprint) if r.has_predictions}
+    return fingerprint, owner
+
+
+def prediction_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> RowMatrix:
+    """Disagreement between runs (keyed by run id, so a retrained model replaces its old
+    row), completed incrementally."""
     from remap.analysis.prediction import disagreement_matrix, disagreement_pairs
 
-    fingerprint = ws.split().fingerprint
-    runs = [r for r in ws.store.finished_runs(fingerprint) if r.predictions is not None]
-    runs.sort(key=lambda r: r.model_id)
-    preds = {r.id: r.predictions for r in runs}
-    owner = {r.id: r.model_id for r in runs}
-    cached = ws.store.get_matrix("disagreement", fingerprint)
-    old_ids, old = cached if cached else ([], np.zeros((0, 0)))
-    items = [(r.id, r.id) for r in runs]
-    if [i for i, _ in items] == list(old_ids):
-        return list(old_ids), owner, np.asarray(old, dtype=np.float64)
-
-    def stack(run_ids: Sequence[int]) -> npt.NDArray[np.int64]:
-        return np.stack([np.asarray(preds[i], dtype=np.int64) for i in run_ids])
-
-    keys, matrix = extend_with(
-        list(old_ids),
-        np.asarray(old, dtype=np.float64),
-        items,
-        lambda a, b: disagreement_pairs(stack(a), stack(b)),
-        lambda a: disagreement_matrix(stack(a)),
+    return complete_matrix(
+        ws,
+        "disagreement",
+        fingerprint,
+        list(run_ids),
+        lambda a, b: disagreement_pairs(_predictions_of(ws, a), _predictions_of(ws, b)),
+        lambda a: disagreement_matrix(_predictions_of(ws, a)),
     )
-    ids = [r.id for r in runs]  # extend_with keeps the order of ``items``
-    assert list(keys) == ids
-    ws.store.put_matrix("disagreement", fingerprint, ids, matrix)
-    return ids, owner, matrix
 
 
 def distance_matrix(
@@ -90,12 +102,18 @@ def distance_matrix(
     ``default`` is cached and incremental, ``remap`` reproduces the original), or
     ``prediction`` (held-out disagreement) over the trained models."""
     if metric == "prediction":
-        run_ids, owner, matrix = _prediction_matrix(ws)
-        return [owner[r] for r in run_ids], matrix
+        fingerprint, owner = _prediction_runs(ws)
+        run_ids = sorted(owner, key=lambda r: owner[r])
+        rows = prediction_rows(ws, fingerprint, run_ids)
+        order = [rows.position(r) for r in run_ids]
+        return [owner[r] for r in run_ids], rows.square(order).astype(np.float64)
     if metric != "otmann":
         raise ServiceError(f"expected otmann or prediction, got {metric!r}", "metric")
     if params == "default":
-        return _otmann_matrix(ws)
+        matrix = otmann_rows(ws)
+        ids = sorted(matrix.ids)
+        order = [matrix.position(i) for i in ids]
+        return ids, matrix.square(order).astype(np.float64)
     if params != "remap":
         raise ServiceError(f"expected default or remap, got {params!r}", "params")
     from remap.analysis.otmann import OtmannParams
@@ -105,54 +123,71 @@ def distance_matrix(
     return [m.id for m in models], otmann_matrix([m.spec for m in models], OtmannParams.remap())
 
 
+def _cached_layout(ws: Workspace, view: str, key: str) -> tuple[Layout | None, float | None]:
+    from remap.analysis.layout import Layout
+
+    cached = ws.store.get_layout(view, key)
+    if cached is None:
+        return None, None
+    cached_ids, coords, meta = cached
+    layout = Layout.from_dict(
+        {**meta.get("layout", {}), "ids": [str(i) for i in cached_ids], "coords": coords}
+    )
+    return layout, meta.get("trustworthiness")
+
+
 def _updated_layout(
     ws: Workspace,
     view: str,
     key: str,
     ids: list[str],
-    distances: FloatArray,
+    rows: Callable[[], RowMatrix],
     method: str,
     warmup: WarmupLike | None,
 ) -> tuple[Layout, PlacementReport | None, float | None]:
-    from remap.analysis.layout import Layout, fit_layout, place_new, refit, should_refit
-    from remap.analysis.quality import trustworthiness_of
+    """The cached layout of ``ids`` brought up to date. ``rows()`` gives the distances
+    (keyed by int(id)); it is only called when something has to be placed or fitted."""
+    from remap.analysis.layout import fit_layout, place_new, refit, should_refit
+    from remap.analysis.quality import sample_points, trustworthiness_of
 
-    cached = ws.store.get_layout(view, key)
-    layout: Layout | None = None
-    trust: float | None = None
-    if cached is not None:
-        cached_ids, coords, meta = cached
-        layout = Layout.from_dict(
-            {**meta.get("layout", {}), "ids": [str(i) for i in cached_ids], "coords": coords}
-        )
-        trust = meta.get("trustworthiness")
+    layout, trust = _cached_layout(ws, view, key)
     report: PlacementReport | None = None
-    position = {model_id: i for i, model_id in enumerate(ids)}
+    wanted = set(ids)
+    if layout is not None:
+        shown = set(layout.ids)
+        removed = [i for i in layout.ids if i not in wanted]
+        new = [i for i in ids if i not in shown]
+        if not removed and not new and not should_refit(layout, len(ids), warmup=warmup):
+            return layout, None, trust  # nothing to do: the distances are not even read
+    matrix = rows()
     if layout is None:
-        layout = fit_layout(ids, distances, method, warmup=warmup, seed=ws.settings.seed)
+        order = [matrix.position(int(i)) for i in ids]
+        layout = fit_layout(
+            ids, matrix.square(order), method, warmup=warmup, seed=ws.settings.seed, trusted=True
+        )
+        trust = None
+    elif removed or should_refit(layout, len(ids), warmup=warmup):
+        order = [matrix.position(int(i)) for i in ids]
+        layout, report = refit(
+            layout, matrix.square(order), method, ids=ids, warmup=warmup, trusted=True
+        )
         trust = None
     else:
-        removed = [i for i in layout.ids if i not in position]
-        new = [i for i in ids if i not in set(layout.ids)]
-        if removed or should_refit(layout, len(ids), warmup=warmup):
-            layout, report = refit(layout, distances, method, ids=ids, warmup=warmup)
-            trust = None
-        elif new:
-            old_rows = [position[i] for i in layout.ids]
-            new_rows = [position[i] for i in new]
-            layout, report = place_new(
-                layout,
-                distances[np.ix_(new_rows, old_rows)],
-                distances[np.ix_(new_rows, new_rows)],
-                new,
-            )
-        else:
-            return layout, None, trust
-    order = [position[i] for i in layout.ids]
+        old_cols = np.asarray([matrix.position(int(i)) for i in layout.ids], dtype=np.int64)
+        new_cols = np.asarray([matrix.position(int(i)) for i in new], dtype=np.int64)
+        new_rows = matrix.rows(new_cols.tolist())
+        layout, report = place_new(layout, new_rows[:, old_cols], new_rows[:, new_cols], new)
     if trust is None and len(ids) >= 3:
-        trust = trustworthiness_of(layout.coords, distances[np.ix_(order, order)])
-    meta = {"layout": {k: v for k, v in layout.to_dict().items() if k not in ("ids", "coords")}}
-    meta["trustworthiness"] = trust
+        order = [matrix.position(int(i)) for i in layout.ids]
+        coords = layout.coords
+        pick = sample_points(len(order))  # expand only a sample of a large matrix
+        if pick is not None:
+            order, coords = [order[p] for p in pick], coords[pick]
+        trust = trustworthiness_of(coords, matrix.square(order))
+    meta: dict[str, Any] = {
+        "layout": {k: v for k, v in layout.to_dict().items() if k not in ("ids", "coords")},
+        "trustworthiness": trust,
+    }
     ws.store.put_layout(view, key, [int(i) for i in layout.ids], layout.coords, meta)
     return layout, report, trust
 
@@ -160,7 +195,7 @@ def _updated_layout(
 def _edges(ws: Workspace, shown: set[int]) -> list[dict[str, int]]:
     return [
         {"parent": m.parent_id, "child": m.id}
-        for m in ws.store.list_models()
+        for m in ws.store.model_summaries()
         if m.parent_id is not None and m.id in shown and m.parent_id in shown
     ]
 
@@ -198,25 +233,29 @@ def get_map(
         raise ServiceError(f"expected umap or mds, got {method!r}", "method")
     if view == "accuracy":
         return _accuracy_map(ws)
+    rows: Callable[[], RowMatrix]
     if view == "architecture":
-        model_ids, distances = _otmann_matrix(ws)
+        model_ids = ws.store.model_ids()
         key_ids = [str(i) for i in model_ids]
         to_model = {str(i): i for i in model_ids}
         key = f"{method}:otmann"
         axes = {"x": "OTMANN map x", "y": "OTMANN map y"}
+        rows = lambda: otmann_rows(ws)  # noqa: E731
     else:
-        run_ids, owner, distances = _prediction_matrix(ws)
+        fingerprint, owner = _prediction_runs(ws)
+        run_ids = sorted(owner, key=lambda r: owner[r])
         key_ids = [str(i) for i in run_ids]
         to_model = {str(i): owner[i] for i in run_ids}
-        key = f"{method}:{ws.split().fingerprint}"
+        key = f"{method}:{fingerprint}"
         axes = {"x": "prediction map x", "y": "prediction map y"}
+        rows = lambda: prediction_rows(ws, fingerprint, run_ids)  # noqa: E731
     if not key_ids:
         return {
             "view": view, "method": method,
             "note": "no trained model yet" if view == "prediction" else "no model yet",
             "points": [], "edges": [], "movement": None, "trustworthiness": None, "axes": axes,
         }  # fmt: skip
-    layout, report, trust = _updated_layout(ws, view, key, key_ids, distances, method, warmup)
+    layout, report, trust = _updated_layout(ws, view, key, key_ids, rows, method, warmup)
     points: list[dict[str, Any]] = [
         {"id": to_model[i], "x": float(x), "y": float(y)}
         for i, (x, y) in zip(layout.ids, layout.coords, strict=True)

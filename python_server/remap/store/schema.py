@@ -144,7 +144,25 @@ def _weights(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Migration] = [_v1, _weights]
+def _matrix_rows(conn: sqlite3.Connection) -> None:
+    """Distance matrices stored as append-only blocks of condensed rows (float32): row ``i``
+    of a block holds the distances of ``ids[i]`` to every earlier row, so adding k models
+    writes only their k rows (see store/cache.py)."""
+    conn.execute(
+        """CREATE TABLE matrix_rows (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            ids BLOB NOT NULL,
+            data BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (kind, key, start)
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1, _weights, _matrix_rows]
 
 
 def schema_version() -> int:

@@ -19,9 +19,10 @@ from remap.store.cache import CacheMixin
 from remap.store.errors import StoreError
 from remap.store.runs import RunsMixin
 from remap.store.schema import migrate
+from remap.store.summaries import SummariesMixin
 
 
-class Store(RunsMixin, CacheMixin):
+class Store(RunsMixin, CacheMixin, SummariesMixin):
     """The experiment store (models, jobs, runs, cached analysis, change feed)."""
 
     @classmethod
