@@ -16,6 +16,7 @@ export const Methods = {
   export: 'remap/export',
   importFile: 'remap/importFile',
   dataset: 'remap/dataset',
+  perClassAccuracy: 'remap/perClassAccuracy',
 } as const;
 
 export const Notifications = {
@@ -265,6 +266,13 @@ export interface DatasetClass {
   examples: string[];
 }
 
+/** Held-out accuracy per class of every trained model: `perClassAcc[i]` belongs to `ids[i]`. */
+export interface PerClassAccuracy {
+  classes: string[];
+  ids: number[];
+  perClassAcc: number[][];
+}
+
 export interface DatasetSummary {
   name: string;
   inputShape: [number, number, number];
@@ -287,6 +295,7 @@ export interface RequestMap {
   };
   'remap/importFile': { params: { uri: string; className?: string }; result: GenerateResult };
   'remap/dataset': { params: { perClass?: number }; result: DatasetSummary };
+  'remap/perClassAccuracy': { params: Record<string, never>; result: PerClassAccuracy };
 }
 
 export type RequestMethod = keyof RequestMap;

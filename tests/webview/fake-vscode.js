@@ -243,6 +243,10 @@
     'remap/listModels': () => ({ models }),
     'remap/getMap': (p) => map(p.view, p.method),
     'remap/getModel': (p) => details(p.modelId),
+    'remap/perClassAccuracy': () => {
+      const trained = models.filter((m) => m.state === 'trained');
+      return { classes: CLASSES, ids: trained.map((m) => m.id), perClassAcc: trained.map((m) => perClass.get(m.id)) };
+    },
     'remap/dataset': (p) => ({
       name: 'fake-doodles', inputShape: INPUT,
       classes: CLASSES.map((name, index) => ({ index, name, train: 100, heldOut: 20, examples: Array.from({ length: p.perClass ?? 4 }, (_, n) => pngExample(index, n)) })),

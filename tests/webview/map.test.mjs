@@ -147,13 +147,17 @@ describe('map panel with 5,000 models', () => {
     await snapshotPixels(page, 'before');
     await page.click('.class-card[data-class="3"]');
     await page.waitForFunction((sel) => document.querySelector(sel).dataset.colour === 'class:3', left);
-    // per-class accuracy is fetched lazily with remap/getModel
-    await page.waitForFunction(() => window.__remapTest.requests('remap/getModel').length > 100);
+    // per-class accuracy of every model comes in one request, not one remap/getModel per model
+    const detailsBefore = await page.evaluate(() => window.__remapTest.requests('remap/getModel').length);
+    await page.waitForFunction(() => window.__remapTest.requests('remap/perClassAccuracy').length === 1);
     await page.waitForFunction(() => !/loaded \d+ of/.test(document.querySelector('.per-class-progress')?.textContent ?? 'x'), null, { timeout: 60000 });
     await nextFrame(page, f);
     await page.mouse.move(5, 5);
     await page.waitForTimeout(100);
     const changed = await snapshotPixels(page, 'class', 'before');
+    const detailsAfter = await page.evaluate(() => window.__remapTest.requests('remap/getModel').length);
+    assert.ok(detailsAfter - detailsBefore <= 1, `recolouring fetched ${detailsAfter - detailsBefore} models' details`);
+    assert.equal(await page.evaluate(() => window.__remapTest.requests('remap/perClassAccuracy').length), 1);
     assert.ok(changed > 500, `only ${changed} pixels changed after selecting a class`);
     assert.match(await page.locator('.legend').innerText(), /accuracy on door/);
     await page.screenshot({ path: artifact('map-class.png') });

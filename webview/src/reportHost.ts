@@ -93,6 +93,14 @@ export class ReportHost implements Host {
         if (!d) throw new RequestError(method, -32602, `modelId: unknown model id ${String(p.modelId)}`);
         return d;
       }
+      case 'remap/perClassAccuracy': {
+        const trained = Object.values(s.details).filter((d) => d.run !== null);
+        return {
+          classes: s.status.dataset?.classes ?? [],
+          ids: trained.map((d) => d.model.id),
+          perClassAcc: trained.map((d) => d.run?.perClassAcc ?? []),
+        };
+      }
       case 'remap/getMap': {
         const view = p.view as View;
         const m = s.maps[view];

@@ -20,7 +20,6 @@ export type Topic =
 
 export const VIEWS: readonly View[] = ['architecture', 'prediction', 'accuracy'];
 const DETAILS_CACHE = 300;
-const PER_CLASS_CONCURRENCY = 6;
 
 export class Store {
   status: Status | null = null;
@@ -53,6 +52,7 @@ export class Store {
   private readonly dirty = new Set<Topic>();
   private flushQueued = false;
   private perClassRunning = false;
+  private perClassAgain = false;
   readonly saveSoon: () => void;
   readonly refreshSoon: () => void;
   readonly queueSoon: () => void;
@@ -256,6 +256,11 @@ export class Store {
     } else if (n.method === 'remap/warmup') {
       if (this.status) this.status = { ...this.status, warmup: n.params };
       this.emit('status');
+      // Maps drawn with MDS while UMAP was compiling: the server now re-fits them with UMAP.
+      if (n.params.umap === 'ready') {
+        const stale = VIEWS.filter((v) => this.maps.get(v)?.method === 'mds' && this.maps.get(v)?.note);
+        void Promise.all(stale.map((v) => this.loadMap(v)));
+      }
     }
   }
 
@@ -356,28 +361,30 @@ export class Store {
     return pc ? (pc[cls] ?? null) : null;
   }
 
-  /** Fetch per-class accuracy of every trained model that lacks it (progressively). */
+  /** Fetch per-class accuracy of every trained model in one request (remap/perClassAccuracy);
+   * a call while one is in flight runs once more afterwards (models may have finished since). */
   async loadPerClass(): Promise<void> {
-    if (this.perClassRunning) return;
+    if (this.perClassRunning) {
+      this.perClassAgain = true;
+      return;
+    }
+    if (!this.models.some((m) => m.state === 'trained' && !this.perClass.has(m.id))) return;
     this.perClassRunning = true;
     try {
-      const todo = this.models.filter((m) => m.state === 'trained' && !this.perClass.has(m.id)).map((m) => m.id);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < todo.length) {
-          const id = todo[next++] as number;
-          try {
-            const d = await this.getDetails(id);
-            this.perClass.set(id, d.run?.perClassAcc ?? []);
-          } catch {
-            this.perClass.set(id, []);
-          }
-          this.perClassSoon();
-        }
-      };
-      await Promise.all(Array.from({ length: PER_CLASS_CONCURRENCY }, worker));
+      const r = await this.host.request('remap/perClassAccuracy', {});
+      const got = new Map(r.ids.map((id, i) => [id, r.perClassAcc[i] ?? []]));
+      for (const m of this.models) {
+        if (m.state === 'trained' && !this.perClass.has(m.id)) this.perClass.set(m.id, got.get(m.id) ?? []);
+      }
+      this.perClassSoon();
+    } catch (err) {
+      this.fail('per-class accuracy', err);
     } finally {
       this.perClassRunning = false;
+    }
+    if (this.perClassAgain) {
+      this.perClassAgain = false;
+      await this.loadPerClass();
     }
   }
 

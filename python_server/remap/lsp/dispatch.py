@@ -46,6 +46,7 @@ HANDLERS: dict[str, Handler] = {
     P.EXPORT: Handler(hf.export),
     P.IMPORT_FILE: Handler(hf.import_file),
     P.DATASET: Handler(hm.dataset),
+    P.PER_CLASS_ACCURACY: Handler(hm.per_class_accuracy),
 }
 
 CommandFn = Callable[[Runtime, hc.Target, str | None], dict[str, Any]]

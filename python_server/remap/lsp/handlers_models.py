@@ -1,5 +1,5 @@
 """Read-only custom requests: ``remap/status``, ``remap/listModels``, ``remap/getModel``,
-``remap/getMap`` and ``remap/dataset``. Each runs in the service thread and returns snake_case
+``remap/getMap``, ``remap/perClassAccuracy`` and ``remap/dataset``. Each runs in the service thread and returns snake_case
 data (the server converts it to camelCase)."""
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
     key = ("getMap", view, method, warmup.state)
     return rt.cached(
         key, MAP_TOPICS[view], lambda: service_get_map(rt.workspace(), view, method, warmup=warmup)
+    )
+
+
+def per_class_accuracy(rt: Runtime, p: Params) -> dict[str, Any]:
+    from remap.service.views import per_class_accuracy as service_per_class
+
+    return rt.cached(
+        ("perClassAccuracy",), ("runs", "settings"), lambda: service_per_class(rt.workspace())
     )
 
 

@@ -27,6 +27,7 @@ QUEUE = "remap/queue"
 EXPORT = "remap/export"
 IMPORT_FILE = "remap/importFile"
 DATASET = "remap/dataset"
+PER_CLASS_ACCURACY = "remap/perClassAccuracy"
 
 REQUESTS = (
     STATUS,
@@ -40,6 +41,7 @@ REQUESTS = (
     EXPORT,
     IMPORT_FILE,
     DATASET,
+    PER_CLASS_ACCURACY,
 )
 
 # -- notifications (server → client) -----------------------------------------------------------
