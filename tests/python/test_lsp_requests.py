@@ -119,6 +119,15 @@ async def test_list_and_get_model(server: Server) -> None:
     assert details["classes"] == ["0", "1", "2"]
 
 
+async def test_per_class_accuracy_of_every_model_in_one_request(server: Server) -> None:
+    answer = await server.client.request("remap/perClassAccuracy", {})
+    assert answer["classes"] == ["0", "1", "2"]
+    assert set(server.trained) <= set(answer["ids"])
+    for model_id, acc in zip(answer["ids"], answer["perClassAcc"], strict=True):
+        details = await server.client.request("remap/getModel", {"modelId": model_id})
+        assert acc == details["run"]["perClassAcc"]
+
+
 async def test_get_model_bad_params(server: Server) -> None:
     await invalid(server, "remap/getModel", {"modelId": 987}, "modelId", "unknown model id 987")
     await invalid(server, "remap/getModel", {}, "modelId", "missing")

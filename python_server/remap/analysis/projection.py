@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_MIN_DIST",
     "DEFAULT_N_NEIGHBORS",
     "METHODS",
+    "SMACOF_MAX_POINTS",
     "UMAP_MIN_POINTS",
     "Method",
     "ProjectionResult",
@@ -48,6 +49,9 @@ __all__ = [
 
 METHODS: tuple[Method, ...] = ("umap", "mds")
 UMAP_MIN_POINTS = 10
+# Above this many distinct models MDS is classical (Torgerson) only: SMACOF holds two N×N
+# float64 buffers and costs N² per iteration (10,000 models: 1.6 GB and minutes).
+SMACOF_MAX_POINTS = 4000
 DEFAULT_N_NEIGHBORS = 15
 DEFAULT_MIN_DIST = 0.1
 
@@ -228,6 +232,9 @@ def project(
             _log.warning("UMAP failed, falling back to MDS: %s", exc)
             notes.append(f"UMAP failed ({type(exc).__name__}: {exc}); used MDS")
             used = "mds"
+    if coords_u is None and len(reps) > SMACOF_MAX_POINTS:
+        coords_u = classical_mds(unique, seed=seed) if init_u is None else init_u
+        notes.append(f"classical MDS only (more than {SMACOF_MAX_POINTS} models)")
     if coords_u is None:
         unique = np.asarray(unique, dtype=np.float64)  # SMACOF's buffers are float64
         coords_u = mds_embed(unique, seed=seed, max_iter=mds_max_iter, init=init_u)

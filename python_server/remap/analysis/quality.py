@@ -1,9 +1,10 @@
 """How faithful a 2-D layout is to its distance matrix.
 
 Owns ``trustworthiness_of`` (sklearn's neighbourhood trustworthiness on a precomputed matrix,
-1 = no false neighbours in the layout) and ``normalized_stress`` (Kruskal stress-1 after the
-best uniform scaling, 0 = distances reproduced exactly), so users and benchmarks can compare
-UMAP and MDS layouts of the same models.
+computed here without importing sklearn; 1 = no false neighbours in the layout) and
+``normalized_stress`` (Kruskal stress-1 after the best uniform scaling, 0 = distances
+reproduced exactly), so users and benchmarks can compare UMAP and MDS layouts of the same
+models.
 """
 
 from __future__ import annotations
@@ -71,9 +72,27 @@ def trustworthiness_of(
     k = min(n_neighbors, max_trustworthiness_neighbors(d.shape[0]))
     if k < 1:
         return 1.0
-    from sklearn.manifold import trustworthiness
+    return _trustworthiness(d, pts, k)
 
-    return float(trustworthiness(d, pts, n_neighbors=k, metric="precomputed"))
+
+def _trustworthiness(d: np.ndarray, pts: np.ndarray, k: int) -> float:
+    """sklearn's ``trustworthiness(..., metric="precomputed")``, without importing sklearn
+    (seconds on a busy machine, on the first map of a session): every point's k nearest
+    neighbours in the layout are penalised by how far beyond k they rank in the input."""
+    from scipy.spatial.distance import cdist
+
+    n = d.shape[0]
+    rows = np.arange(n)[:, None]
+    dist = np.array(d, dtype=np.float64)
+    np.fill_diagonal(dist, np.inf)
+    order = np.argsort(dist, axis=1, kind="stable")
+    ranks = np.empty((n, n), dtype=np.int64)
+    ranks[rows, order] = np.arange(1, n + 1)
+    emb = cdist(pts, pts)
+    np.fill_diagonal(emb, np.inf)
+    nearest = np.argsort(emb, axis=1, kind="stable")[:, :k]
+    excess = np.clip(ranks[rows, nearest] - k, 0, None).sum()
+    return float(1.0 - excess * (2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))))
 
 
 def normalized_stress(layout_coords: ArrayLike, distances: ArrayLike) -> float:

@@ -1,6 +1,6 @@
 """Read-only custom requests: ``remap/status``, ``remap/listModels``, ``remap/getModel``,
-``remap/getMap``, ``remap/perClassAccuracy`` and ``remap/dataset``. Each runs in the service thread and returns snake_case
-data (the server converts it to camelCase)."""
+``remap/getMap``, ``remap/perClassAccuracy`` and ``remap/dataset``. Each runs in the service
+thread and returns snake_case data (the server converts it to camelCase)."""
 
 from __future__ import annotations
 
