@@ -257,7 +257,8 @@ def model_details(ws: Workspace, model_id: int) -> dict[str, Any]:
     model = ws.store.get_model(model_id)
     split = split_info(ws)
     run = ws.store.latest_run(model_id, split.fingerprint)
-    jobs = latest_jobs(ws)
+    latest = _job_states(ws).get(model_id)  # light: not every job record of the workspace
+    job = ws.store.get_job(latest[0]) if latest else None
     report = analyse(model.spec)
     layers = [
         {
@@ -273,7 +274,7 @@ def model_details(ws: Workspace, model_id: int) -> dict[str, Any]:
         for info in report.layers
     ]
     details: dict[str, Any] = {
-        "model": model_row(model, run, jobs.get(model_id)).to_dict(),
+        "model": model_row(model, run, job).to_dict(),
         "spec": model.spec.to_dict(),
         "layers": layers,
         "children": [child.id for child in ws.store.children_of(model_id)],
