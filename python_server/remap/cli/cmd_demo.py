@@ -12,7 +12,7 @@ from pathlib import Path
 from remap.cli.cmd_workspace import sorted_rows, train_queue
 from remap.cli.common import EPOCHS, MODEL_COUNT, SEED, WORKERS, int_arg
 from remap.cli.output import model_table
-from remap.service import Workspace, experiments, exporting, views
+from remap.service import Workspace, views
 
 
 def _best(ws: Workspace) -> views.ModelRow | None:
@@ -21,6 +21,8 @@ def _best(ws: Workspace) -> views.ModelRow | None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from remap.service import experiments, exporting
+
     start = time.monotonic()
     root = Path(args.workspace)
     if args.fresh and (root / ".remap").exists():

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remap.cli.common import (
     EPOCHS,
@@ -23,9 +23,13 @@ from remap.cli.common import (
 )
 from remap.cli.errors import one_line
 from remap.cli.output import ProgressBar, model_table
-from remap.service import ServiceError, Workspace, experiments, exporting, queue, views
-from remap.service.experiments import GenerateResult
+from remap.service import ServiceError, Workspace, views
 from remap.service.weights import human_bytes, inheriting, weights_usage
+
+if TYPE_CHECKING:  # experiments, export/import and the queue are imported when used:
+    # `remap list` / `show` must start fast (issue 12)
+    from remap.service import queue
+    from remap.service.experiments import GenerateResult
 
 SORT_KEYS = ("id", "accuracy", "params")
 
@@ -58,6 +62,8 @@ def _report(
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    from remap.service import experiments
+
     transitions = None
     if args.transitions:
         from remap.arch.original import read_json_file
@@ -70,6 +76,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def train_queue(ws: Workspace, workers: int | None = None) -> queue.QueueSummary:
+    from remap.service import queue
+
     bar = ProgressBar(ws.store)
     try:
         summary = queue.run_until_idle(ws, progress=bar, workers=workers)
@@ -79,6 +87,8 @@ def train_queue(ws: Workspace, workers: int | None = None) -> queue.QueueSummary
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from remap.service import queue
+
     with open_workspace(args) as ws:
         if args.models:
             ids = parse_int_list(args.models, "models") or []
@@ -95,6 +105,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_ablate(args: argparse.Namespace) -> int:
+    from remap.service import experiments
+
     with open_workspace(args) as ws:
         layers = parse_int_list(args.layers, "layers")
         with inheriting(ws, args.inherit):
@@ -116,6 +128,8 @@ def _enabled(text: str | None) -> list[tuple[int, str]] | None:
 
 
 def cmd_vary(args: argparse.Namespace) -> int:
+    from remap.service import experiments
+
     with open_workspace(args) as ws, inheriting(ws, args.inherit):
         result = experiments.run_variation(
             ws, args.model, args.count, args.changes, _enabled(args.enable), args.seed,
@@ -126,6 +140,8 @@ def cmd_vary(args: argparse.Namespace) -> int:
 
 
 def cmd_craft(args: argparse.Namespace) -> int:
+    from remap.service import experiments
+
     text = args.edits
     if not text.lstrip().startswith("["):
         try:
@@ -206,6 +222,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from remap.service import exporting
+
     target = Path(args.target)
     if target.suffix == ".json" or target.is_file():
         from remap.service.modelset import export_model_set_entry
@@ -229,6 +247,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from remap.service import exporting
+
     if (args.file is None) == (args.example is None):
         return fail("import needs either a FILE or --example NAME")
     with open_workspace(args) as ws:
@@ -247,6 +267,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    from remap.service import queue
+
     with open_workspace(args) as ws:
         if args.cancel is not None:
             print(f"job {args.cancel}: {queue.cancel(ws, args.cancel)}")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
@@ -25,12 +26,14 @@ from pygls.protocol import (
 from pygls.uris import to_fs_path
 
 from remap import __version__
-from remap.lsp import dispatch, editor
 from remap.lsp import protocol as P
 from remap.lsp.progress import ProgressReporter
 from remap.lsp.protocol import Wire, to_wire
 from remap.lsp.runtime import Runtime
 from remap.lsp.watcher import ProgressState, Watcher
+
+if TYPE_CHECKING:
+    from remap.lsp import editor
 
 log = logging.getLogger("remap.lsp")
 ACTION_KIND = "refactor.remap"
@@ -100,6 +103,7 @@ class RemapServer(LanguageServer):
     # -- start and stop ----------------------------------------------------------------------
     def start(self) -> None:
         """After ``initialized``: open the workspace, load the data set, start watching."""
+        threading.Thread(target=_preload, name="remap-preload", daemon=True).start()
         rt = self.runtime
         rt.on_dataset = self._dataset_loaded
         opened = rt.submit(rt.open, self.root, self.initial_settings)
@@ -152,6 +156,8 @@ class RemapServer(LanguageServer):
         return None if document is None else document.source
 
     def analysis(self, uri: str) -> editor.Analysis | None:
+        from remap.lsp import editor
+
         document = self.workspace.text_documents.get(uri)
         if document is None or not editor.is_python(uri, document.language_id):
             return None
@@ -166,6 +172,8 @@ class RemapServer(LanguageServer):
         return result
 
     def publish(self, uri: str) -> None:
+        from remap.lsp import editor
+
         self._analyses.pop(uri, None)
         analysis = self.analysis(uri)
         if analysis is None:
@@ -183,12 +191,16 @@ class RemapServer(LanguageServer):
             self.workspace_code_lens_refresh(None)
 
     def forget(self, uri: str) -> None:
+        from remap.lsp import editor
+
         if self._analyses.pop(uri, None) is not None or editor.is_python(uri):
             self.text_document_publish_diagnostics(
                 t.PublishDiagnosticsParams(uri=uri, diagnostics=[])
             )
 
     async def code_actions(self, params: t.CodeActionParams) -> list[t.CodeAction]:
+        from remap.lsp import editor
+
         uri = params.text_document.uri
         analysis = self.analysis(uri)
         text = self.text_of(uri)
@@ -299,6 +311,8 @@ def create_server() -> RemapServer:
 
     @server.feature(t.TEXT_DOCUMENT_CODE_LENS, t.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: RemapServer, params: t.CodeLensParams) -> list[t.CodeLens]:
+        from remap.lsp import editor
+
         analysis = ls.analysis(params.text_document.uri)
         return [] if analysis is None else editor.code_lenses(params.text_document.uri, analysis)
 
@@ -309,15 +323,29 @@ def create_server() -> RemapServer:
     async def code_action(ls: RemapServer, params: t.CodeActionParams) -> list[t.CodeAction]:
         return await ls.code_actions(params)
 
-    for method in dispatch.HANDLERS:
+    # The tables in remap.lsp.protocol, not remap.lsp.dispatch: the handlers (and what they
+    # import) load after ``initialize`` has been answered (see ``_preload``).
+    for method in P.REQUESTS:
         server.feature(method)(_request(method))
-    for name in dispatch.COMMANDS:
+    for name in P.COMMANDS:
         server.command(name)(_command(name))
     return server
 
 
+def _preload() -> None:
+    """Import the request handlers and the editor features in the background, once the
+    client has its ``initialize`` answer (they cost more than the rest of the start-up)."""
+    try:
+        import remap.lsp.dispatch
+        import remap.lsp.editor  # noqa: F401
+    except Exception as exc:  # a broken import shows up (with a traceback) on first use
+        log.warning("preloading the request handlers failed: %s", exc)
+
+
 def _request(method: str) -> Any:
     async def handler(ls: RemapServer, params: Any) -> Any:
+        from remap.lsp import dispatch
+
         return await dispatch.run_request(ls.runtime, method, params, ls.text_of)
 
     handler.__name__ = f"request_{method.split('/')[-1]}"
@@ -326,6 +354,8 @@ def _request(method: str) -> Any:
 
 def _command(name: str) -> Any:
     async def handler(ls: RemapServer, *args: Any) -> Any:
+        from remap.lsp import dispatch
+
         return await dispatch.run_command(ls.runtime, name, args, ls.text_of)
 
     handler.__name__ = f"command_{name.split('.')[-1]}"

@@ -8,7 +8,6 @@ from pathlib import Path
 from remap.arch import ArchError, SpecFormatError
 from remap.arch.original import load_model_set
 from remap.arch.shapes import param_count
-from remap.codegen import CodegenError, Provenance, write_export
 from remap.service.errors import ServiceError
 
 
@@ -25,6 +24,8 @@ def export_model_set_entry(
     path: str | Path, model_id: str, out: str | Path, overwrite: bool = False
 ) -> Path:
     """Write one entry of a model-set file as a PyTorch file at ``out``."""
+    from remap.codegen import CodegenError, Provenance, write_export  # only when exporting
+
     try:
         model_set = load_model_set(path)
     except SpecFormatError as exc:
