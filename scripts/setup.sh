@@ -26,6 +26,14 @@ if [ ! -f "$stamp" ] || [ python_server/pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 log "python ready: $("$VENV/bin/python" -c 'import torch, remap; print("torch", torch.__version__, "· remap", remap.__version__)')"
+warm="$VENV/.remap-numba-warm"
+if [ ! -f "$warm" ] || [ python_server/pyproject.toml -nt "$warm" ]; then
+  # numba's on-disk cache (OTMANN kernel, pynndescent): the first map of a session then
+  # loads compiled code instead of compiling it (see remap/analysis/warmup.py)
+  log "warming the numba cache (once)"
+  "$VENV/bin/python" -c "from remap.analysis.warmup import configure_numba_cache; configure_numba_cache(); from remap.analysis.otmann_fast import warm_up; from remap.analysis.projection import warmup_fit; warm_up(); warmup_fit()" \
+    && touch "$warm" || log "numba warm-up failed (maps still work; the first one compiles)"
+fi
 
 if command -v npm >/dev/null; then
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
