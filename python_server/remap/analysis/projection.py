@@ -213,8 +213,11 @@ def project(
     if n == 0:
         return ProjectionResult(np.zeros((0, 2)), requested, "no models", requested, 0, 0.0)
     reps, group_of = duplicate_groups(d)
-    unique = d if len(reps) == n else d[np.ix_(reps, reps)]
-    init_u = None if start_xy is None else start_xy[reps]
+    # A large matrix is not copied without its duplicates (400 MB at 10,000 models): all
+    # points are fitted and each duplicate is then put on its representative.
+    in_place = len(reps) == n or n > SMACOF_MAX_POINTS
+    unique = d if in_place else d[np.ix_(reps, reps)]
+    init_u = None if start_xy is None else (start_xy if in_place else start_xy[reps])
     notes: list[str] = []
     used: Method = requested
     if requested == "umap":
@@ -240,7 +243,10 @@ def project(
         coords_u = mds_embed(unique, seed=seed, max_iter=mds_max_iter, init=init_u)
     if len(reps) < n:
         notes.append(f"{n - len(reps)} model(s) duplicate another (distance 0) and share its spot")
-    coords = coords_u[group_of] if len(reps) < n else coords_u
+    if len(reps) == n:
+        coords = coords_u
+    else:
+        coords = coords_u[reps[group_of]] if in_place else coords_u[group_of]
     return ProjectionResult(
         coords=np.ascontiguousarray(coords, dtype=np.float64),
         method_used=used,

@@ -74,6 +74,15 @@ class RowMatrix:
             self._index[key] = len(self.ids)
             self.ids.append(key)
 
+    def reserve(self, n: int) -> None:
+        """Room for ``n`` rows without growing again (no spare half when the size is known)."""
+        end = _tri(n)
+        if self._data.size < end:
+            grown = np.zeros(end, dtype=np.float32)
+            used = _tri(self.n)
+            grown[:used] = self._data[:used]
+            self._data = grown
+
     def rows(self, positions: Sequence[int]) -> F32:
         """Full rows (len(positions) × n) of the given row positions."""
         n = self.n
@@ -136,25 +145,26 @@ def _load(ws: Workspace, kind: str, key: str) -> _Entry:
         entry = _cache.get(cache_key)
     if entry is None or stored_rows < entry.matrix.n or stored_blocks < entry.blocks:
         entry = _Entry(RowMatrix(), 0)  # first use, or rewritten by someone else: reload
-    if stored_rows > entry.matrix.n:
-        for start, ids, data in ws.store.matrix_row_blocks(kind, key, entry.matrix.n):
-            if start != entry.matrix.n:  # blocks do not line up with ours: start over
-                return _reload(ws, kind, key, cache_key)
-            entry.matrix.append(ids, data)
-            entry.blocks += 1
+    if stored_rows > entry.matrix.n and not _read_blocks(ws, kind, key, entry, stored_rows):
+        entry = _Entry(RowMatrix(), 0)  # blocks do not line up with ours: start over
+        _read_blocks(ws, kind, key, entry, stored_rows)
     with _lock:
         _cache[cache_key] = entry
     return entry
 
 
-def _reload(ws: Workspace, kind: str, key: str, cache_key: tuple[str, str, str]) -> _Entry:
-    entry = _Entry(RowMatrix(), 0)
-    for _, ids, data in ws.store.matrix_row_blocks(kind, key):
+def _read_blocks(ws: Workspace, kind: str, key: str, entry: _Entry, rows: int) -> bool:
+    """Append the stored blocks after the entry's rows, one at a time (no second copy of the
+    whole matrix in memory); False if they do not start where the entry ends."""
+    entry.matrix.reserve(rows)
+    while entry.matrix.n < rows:
+        found = ws.store.matrix_row_blocks(kind, key, entry.matrix.n, limit=1)
+        if not found or found[0][0] != entry.matrix.n:
+            return False
+        _, ids, data = found[0]
         entry.matrix.append(ids, data)
         entry.blocks += 1
-    with _lock:
-        _cache[cache_key] = entry
-    return entry
+    return True
 
 
 def _append(
@@ -191,6 +201,7 @@ def complete_matrix(
             _cache[(str(ws.store.path), kind, key)] = entry
         matrix = entry.matrix
     missing = [k for k in wanted if k not in matrix._index]
+    matrix.reserve(matrix.n + len(missing))
     for b0 in range(0, len(missing), block_rows):
         new = missing[b0 : b0 + block_rows]
         old = list(matrix.ids)

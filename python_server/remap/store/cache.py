@@ -100,15 +100,15 @@ class CacheMixin(StoreBase):
             self._emit(conn, "matrix_changed", kind=kind, key=key, size=start + k)
 
     def matrix_row_blocks(
-        self, kind: str, key: str, from_row: int = 0
+        self, kind: str, key: str, from_row: int = 0, limit: int = -1
     ) -> list[tuple[int, list[int], npt.NDArray[np.float32]]]:
-        """The stored blocks starting at or after ``from_row``, in order: (start, ids,
-        condensed float32 rows)."""
+        """The stored blocks starting at or after ``from_row``, in order (at most ``limit``
+        of them if ≥ 0): (start, ids, condensed float32 rows)."""
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT start, ids, data FROM matrix_rows WHERE kind = ? AND key = ? "
-                "AND start >= ? ORDER BY start",
-                (kind, key, from_row),
+                "AND start >= ? ORDER BY start LIMIT ?",
+                (kind, key, from_row, limit),
             ).fetchall()
         out = []
         for row in rows:
