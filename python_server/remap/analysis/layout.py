@@ -376,9 +376,11 @@ def should_refit(
     max_new: int = REFIT_MAX_NEW,
     warmup: WarmupLike | None = None,
 ) -> bool:
-    """True when a full refit is due: the set grew by ≥ ``growth`` (fraction) or ≥ ``max_new``
-    models since the last fit, the last fit was tiny (< 10 models) and the set has grown, or
-    the last fit fell back from UMAP and the given warm-up is now ready."""
+    """True when a full refit is due: the set grew by ≥ ``growth`` (fraction) or by
+    ≥ max(``max_new``, 10 % of the fitted set) models since the last fit, the last fit was
+    tiny (< 10 models) and the set has grown, or the last fit fell back from UMAP and the
+    given warm-up is now ready. (At 10,000 models a re-fit costs minutes and 1 GB: it is
+    not worth doing for every 250 newcomers.)"""
     added = n_now - layout.fitted_n
     if warmup is not None and warmup.ready and layout.method != layout.requested_method:
         return n_now >= REFIT_MIN_FITTED
@@ -386,7 +388,7 @@ def should_refit(
         return False
     if layout.fitted_n < REFIT_MIN_FITTED:
         return True
-    return added >= growth * layout.fitted_n or added >= max_new
+    return added >= growth * layout.fitted_n or added >= max(max_new, 0.1 * layout.fitted_n)
 
 
 def accuracy_params_layout(acc: ArrayLike, params: ArrayLike) -> FloatArray:
