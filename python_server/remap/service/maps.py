@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from remap.analysis.layout import Layout, PlacementReport
     from remap.analysis.otmann import OtmannGraph
     from remap.analysis.warmup import WarmupLike
+    from remap.store.summaries import ModelSummary
 
 VIEWS = ("architecture", "prediction", "accuracy")
 FloatArray = npt.NDArray[np.float64]
@@ -192,27 +193,37 @@ def _updated_layout(
     return layout, report, trust
 
 
-def _edges(ws: Workspace, shown: set[int]) -> list[dict[str, int]]:
+def _edges(
+    ws: Workspace, shown: set[int], models: Sequence[ModelSummary] = ()
+) -> list[dict[str, int]]:
     return [
         {"parent": m.parent_id, "child": m.id}
-        for m in ws.store.model_summaries()
+        for m in models or ws.store.model_summaries()
         if m.parent_id is not None and m.id in shown and m.parent_id in shown
     ]
 
 
 def _accuracy_map(ws: Workspace) -> dict[str, Any]:
-    from remap.service.views import model_rows
+    """Accuracy vs. parameters, from light queries (no spec is parsed)."""
+    from remap.service.views import split_info
 
-    rows = [r for r in model_rows(ws) if r.val_acc is not None]
+    models = ws.store.model_summaries()
+    acc = {
+        r.model_id: r.val_acc
+        for r in ws.store.run_summaries(split_info(ws).fingerprint)
+        if r.val_acc is not None
+    }
     points = [
-        {"id": r.id, "x": float(r.val_acc or 0.0), "y": math.log10(max(r.params, 1))} for r in rows
+        {"id": m.id, "x": float(acc[m.id]), "y": math.log10(max(m.params or 1, 1))}
+        for m in models
+        if m.id in acc
     ]
     return {
         "view": "accuracy",
         "method": "axes",
-        "note": None if rows else "no trained model yet",
+        "note": None if points else "no trained model yet",
         "points": points,
-        "edges": _edges(ws, {r.id for r in rows}),
+        "edges": _edges(ws, set(acc), models),
         "movement": None,
         "trustworthiness": None,
         "axes": {"x": "validation accuracy", "y": "log10 parameters"},

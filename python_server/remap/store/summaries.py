@@ -35,6 +35,7 @@ class ModelSummary:
     parent_id: int | None
     changes: tuple[str, ...]
     content_hash: str
+    params: int | None = None  # recorded when the model was added (None: impossible spec)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class SummariesMixin(StoreBase):
     def model_summaries(self) -> list[ModelSummary]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, name, origin, parent_id, changes, content_hash FROM models ORDER BY id"
+                "SELECT id, name, origin, parent_id, changes, content_hash, params FROM models "
+                "ORDER BY id"
             ).fetchall()
         return [
             ModelSummary(
@@ -73,6 +75,7 @@ class SummariesMixin(StoreBase):
                 parent_id=r["parent_id"],
                 changes=tuple(json.loads(r["changes"])),
                 content_hash=r["content_hash"],
+                params=r["params"],
             )
             for r in rows
         ]
