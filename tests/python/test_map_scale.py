@@ -22,6 +22,7 @@ from remap.analysis.otmann import OtmannParams
 from remap.analysis.otmann_fast import otmann_matrix
 from remap.arch.sampling import sample_architectures
 from remap.service import Workspace, distances, maps, views
+from remap.service.wire import to_wire
 from remap.store import Store, StoreError
 
 
@@ -151,7 +152,9 @@ def test_listing_reads_no_data_once_the_split_is_known_and_matches_the_full_reco
         ws.store.add_model(specs[3], origin="sampled")
         expected = [r.to_dict() for r in old_rows(ws)]
         assert [r.to_dict() for r in views.model_rows(ws)] == expected
+        assert views.model_list_wire(ws)["models"] == to_wire(expected)
         pcs = views.per_class_accuracy(ws)
+        assert views.per_class_accuracy_wire(ws) == to_wire(pcs)
         assert len(pcs["ids"]) == 3 and pcs["classes"] == list(ws.split().classes)
         for model_id, acc in zip(pcs["ids"], pcs["per_class_acc"], strict=True):
             assert acc == views.model_details(ws, model_id)["run"]["per_class_acc"]

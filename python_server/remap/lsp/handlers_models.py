@@ -32,12 +32,13 @@ def status(rt: Runtime, p: Params) -> dict[str, Any]:
 
 
 def list_models(rt: Runtime, p: Params) -> dict[str, Any]:
-    from remap.service.views import model_rows
+    from remap.service.views import model_list_wire
 
-    def compute() -> dict[str, Any]:
-        return {"models": [row.to_dict() for row in model_rows(rt.workspace())]}
-
-    return rt.cached(("listModels",), ("models", "jobs", "runs", "settings"), compute)
+    return rt.cached(
+        ("listModels",),
+        ("models", "jobs", "runs", "settings"),
+        lambda: model_list_wire(rt.workspace()),
+    )
 
 
 def get_model(rt: Runtime, p: Params) -> dict[str, Any]:
@@ -64,10 +65,10 @@ def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
 
 
 def per_class_accuracy(rt: Runtime, p: Params) -> dict[str, Any]:
-    from remap.service.views import per_class_accuracy as service_per_class
+    from remap.service.views import per_class_accuracy_wire
 
     return rt.cached(
-        ("perClassAccuracy",), ("runs", "settings"), lambda: service_per_class(rt.workspace())
+        ("perClassAccuracy",), ("runs", "settings"), lambda: per_class_accuracy_wire(rt.workspace())
     )
 
 

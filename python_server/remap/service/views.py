@@ -11,6 +11,7 @@ no result blobs, no per-run queries)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 from remap.arch.shapes import analyse
 from remap.arch.variation import applicable_changes
 from remap.service.weights import recorded_accuracy, run_weights_details
+from remap.service.wire import Wire, camel
 from remap.service.workspace import Workspace
 from remap.store.records import JobRecord, ModelRecord, RunRecord
 from remap.store.summaries import RunSummary
@@ -62,6 +64,19 @@ class ModelRow:
             "seconds": self.seconds,
             "job_id": self.job_id,
         }
+
+    def to_wire(self) -> dict[str, Any]:
+        """The row in wire form (camelCase keys, non-finite numbers as null), built directly:
+        the generic conversion costs more than building 10,000 rows."""
+        out = {_WIRE_KEYS[k]: v for k, v in self.to_dict().items()}
+        for key in ("valAcc", "trainAcc", "seconds"):
+            value = out[key]
+            if value is not None and not math.isfinite(value):
+                out[key] = None
+        return out
+
+
+_WIRE_KEYS = {f: camel(f) for f in ModelRow.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
@@ -249,6 +264,19 @@ def per_class_accuracy(ws: Workspace) -> dict[str, Any]:
         "ids": [model_id for model_id, _ in pairs],
         "per_class_acc": [acc.tolist() for _, acc in pairs],
     }
+
+
+def per_class_accuracy_wire(ws: Workspace) -> Wire:
+    """:func:`per_class_accuracy` in wire form (NaN, e.g. a class with no held-out sample,
+    as null), built directly."""
+    out = per_class_accuracy(ws)
+    rows = [[v if math.isfinite(v) else None for v in acc] for acc in out["per_class_acc"]]
+    return Wire(classes=out["classes"], ids=out["ids"], perClassAcc=rows)
+
+
+def model_list_wire(ws: Workspace) -> Wire:
+    """``remap/listModels``'s answer in wire form."""
+    return Wire(models=[row.to_wire() for row in model_rows(ws)])
 
 
 def model_details(ws: Workspace, model_id: int) -> dict[str, Any]:

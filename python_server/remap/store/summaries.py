@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,8 +24,7 @@ _LATEST_FINISHED = (
 _CHUNK = 900  # stays under SQLite's default limit of bound parameters
 
 
-@dataclass(frozen=True)
-class ModelSummary:
+class ModelSummary(NamedTuple):  # a tuple: 10,000 of them are built per model list
     """A model's row without its spec (``content_hash`` names the spec)."""
 
     id: int
@@ -38,8 +36,7 @@ class ModelSummary:
     params: int | None = None  # recorded when the model was added (None: impossible spec)
 
 
-@dataclass(frozen=True)
-class RunSummary:
+class RunSummary(NamedTuple):
     """The latest finished run of a model, without blobs; ``epochs`` is the epoch count."""
 
     id: int
@@ -67,18 +64,16 @@ class SummariesMixin(StoreBase):
                 "SELECT id, name, origin, parent_id, changes, content_hash, params FROM models "
                 "ORDER BY id"
             ).fetchall()
-        return [
-            ModelSummary(
-                id=r["id"],
-                name=r["name"],
-                origin=r["origin"],
-                parent_id=r["parent_id"],
-                changes=tuple(json.loads(r["changes"])),
-                content_hash=r["content_hash"],
-                params=r["params"],
-            )
-            for r in rows
-        ]
+        parsed: dict[str, tuple[str, ...]] = {}  # most change lists are alike (often "[]")
+        out = []
+        for r in rows:
+            text = r["changes"]
+            changes = parsed.get(text)
+            if changes is None:
+                changes = parsed[text] = tuple(json.loads(text))
+            row = (r["id"], r["name"], r["origin"], r["parent_id"], changes, r["content_hash"])
+            out.append(ModelSummary(*row, r["params"]))
+        return out
 
     def model_specs(self, ids: Sequence[int]) -> dict[int, ArchSpec]:
         """The specs of the given models (unknown ids are left out)."""
