@@ -127,18 +127,9 @@ def _invalid_params_message(exc: Exception) -> str | None:
         if field and text.startswith(f"{field}: "):
             return f"{camel(field)}: {text[len(field) + 2 :]}"
         return text
-    store = sys.modules.get("remap.store.errors")
-    if store is not None:
-        if isinstance(exc, store.UnknownModelError):
-            return f"modelId: {_one_line(exc)}"
-        if isinstance(exc, store.UnknownJobError):
-            return f"jobId: {_one_line(exc)}"
-        if isinstance(exc, store.JobStateError):
-            return f"jobId: {_one_line(exc)}"
-    arch = sys.modules.get("remap.arch.errors")
-    if arch is not None and isinstance(exc, (arch.SpecFormatError, arch.ArchError)):
-        return f"spec: {_one_line(exc)}"
-    data = sys.modules.get("remap.data.dataset")
-    if data is not None and isinstance(exc, data.DataError):
-        return f"dataset: {_one_line(exc)}"
+    from remap.service.errors import request_field
+
+    field = request_field(exc)
+    if field is not None:
+        return f"{camel(field)}: {_one_line(exc)}"
     return None
