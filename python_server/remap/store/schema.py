@@ -144,7 +144,16 @@ def _weights(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Migration] = [_v1, _weights]
+
+def _run_placement(conn: sqlite3.Connection) -> None:
+    """Where each run trained: ``executor`` (``local`` worker processes or ``ray`` tasks;
+    every run before this migration was local) and ``node`` (host name or Ray node
+    address; unknown for older runs)."""
+    conn.execute("ALTER TABLE runs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local'")
+    conn.execute("ALTER TABLE runs ADD COLUMN node TEXT")
+
+
+MIGRATIONS: list[Migration] = [_v1, _weights, _run_placement]
 
 
 def schema_version() -> int:
