@@ -143,10 +143,11 @@ def test_a_killed_ray_worker_process_reruns_its_job_with_one_result(store: Store
         os.kill(task["pid"], signal.SIGKILL)
         assert executor.wait_until_idle(poll=0.1, timeout=300)
     job = store.get_job(job_id)
-    assert job.state == "done" and job.attempts == 2
+    # A loss after an epoch was stored costs no attempt (the model trains; the machine died).
+    assert job.state == "done" and job.attempts == 1
     runs = store.list_runs(job.model_id)
     assert [r.state for r in runs] == ["failed", "finished"]
-    assert "interrupted" in (runs[0].error or "")
+    assert "interrupted" in (runs[0].error or "") and "WorkerCrashedError" in runs[0].error
     assert len(runs[1].epochs) == 12 and runs[1].id == job.run_id
 
 

@@ -144,7 +144,6 @@ def _weights(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-
 def _run_placement(conn: sqlite3.Connection) -> None:
     """Where each run trained: ``executor`` (``local`` worker processes or ``ray`` tasks;
     every run before this migration was local) and ``node`` (host name or Ray node
