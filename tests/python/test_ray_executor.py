@@ -133,6 +133,9 @@ def test_queue_runs_as_ray_tasks_with_live_epochs_and_the_data_put_once(
         assert runs[0].executor == "ray" and runs[0].node == ray.util.get_node_ip_address()
         assert [e.epoch for e in runs[0].epochs] == [1, 2]
         assert runs[0].worker_id is not None and runs[0].worker_id.startswith("ray-")
+        # The weights came back with the result; the driver wrote and re-scored the file.
+        assert store.weights_file(runs[0]) is not None
+        assert runs[0].reevaluated_acc == pytest.approx(runs[0].val_acc, abs=0.02)
     assert seen_running_epochs  # metrics reached the store while jobs were still running
 
 

@@ -37,9 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from remap.data.dataset import Split
+from remap.jobs import onejob
 from remap.jobs.executor import wait_for_empty_queue
 from remap.jobs.train_job import JobOutcome, load_job_split, one_line
 from remap.store import JobRecord, Store, StoreError
+from remap.store.gc import auto_gc_enabled, collect_weights
 from remap.train.metrics import EpochMetrics
 
 log = logging.getLogger("remap.ray")
@@ -55,6 +58,7 @@ class _Task:
     ref: Any
     split_name: str
     fingerprint: str
+    plan: Any = None  # the driver's JobPlan (spec, split, inherited layers, resume state)
     run_id: int | None = None
     pid: int | None = None
     node: str | None = None
@@ -64,8 +68,7 @@ class _Task:
 
 @dataclass
 class _SplitRef:
-    name: str
-    fingerprint: str
+    split: Split  # kept by the driver to re-evaluate each weights file it writes
     ref: Any
 
 
@@ -319,14 +322,7 @@ class RayExecutor:
             task.pid, task.node = int(message[2]), str(message[3])
             if task.run_id is None:
                 try:
-                    task.run_id = store.start_run(
-                        task.job_id,
-                        worker_id,
-                        task.split_name,
-                        task.fingerprint,
-                        executor="ray",
-                        node=task.node,
-                    )
+                    task.run_id = self._start_run(store, task)
                 except StoreError as exc:  # the lease was lost (LeaseLostError)
                     self._abandon(task, one_line(exc))
         elif kind == "epoch" and task.run_id is not None:
@@ -365,7 +361,8 @@ class RayExecutor:
                 getattr(exc, "cause", None), TaskCancelledError
             )
             if task.cancelling or store.is_cancel_requested(job_id):
-                store.cancel_job_run(job_id, wid)
+                if store.cancel_job_run(job_id, wid):
+                    onejob.discard_checkpoint(store, job_id)
                 log.info("job %d cancelled", job_id)
             elif cancelled:
                 store.release_job(job_id, wid, "Ray task cancelled")
@@ -376,17 +373,49 @@ class RayExecutor:
             return
         if outcome.state == "done" and outcome.result is not None:
             if task.run_id is None:  # the start report was lost; record the run now
-                task.run_id = store.start_run(
-                    job_id, wid, task.split_name, task.fingerprint, executor="ray", node=task.node
-                )
-            if store.finish_job(job_id, wid, task.run_id, outcome.result):
-                log.info("job %d done: val_acc %.4f", job_id, outcome.result.val_acc)
-            else:
-                log.warning("job %d: lease lost before the result was saved", job_id)
+                task.run_id = self._start_run(store, task)
+            self._finish(store, task, outcome)
         elif outcome.state == "cancelled":
-            store.cancel_job_run(job_id, wid)
-        else:
-            store.fail_job(job_id, wid, outcome.error or "training failed")
+            if store.cancel_job_run(job_id, wid):
+                onejob.discard_checkpoint(store, job_id)
+        elif store.fail_job(job_id, wid, outcome.error or "training failed"):
+            onejob.discard_checkpoint(store, job_id)
+
+    def _start_run(self, store: Store, task: _Task) -> int:
+        plan = task.plan
+        return store.start_run(
+            task.job_id,
+            task.worker_id,
+            task.split_name,
+            task.fingerprint,
+            resumed_from=plan.resumed_from,
+            inherited=plan.inherited,
+            executor="ray",
+            node=task.node,
+        )
+
+    def _finish(self, store: Store, task: _Task, outcome: JobOutcome) -> None:
+        """Write the weights file beside the store (re-evaluated from the file), then the
+        result, as a local worker does (:mod:`remap.jobs.onejob`)."""
+        result = outcome.result
+        assert result is not None and task.run_id is not None
+        weights, rescored = None, None
+        if result.weights is not None:
+            model = store.get_model(task.model_id)
+            weights = onejob.save_run_weights(store, task.run_id, model, result.weights)
+            rescored = onejob.reevaluate(task.plan, store.weights_dir / weights[0])
+        job_id, wid = task.job_id, task.worker_id
+        if store.finish_job(
+            job_id, wid, task.run_id, result, weights=weights, reevaluated_acc=rescored
+        ):
+            onejob.discard_checkpoint(store, job_id)
+            if auto_gc_enabled(store):
+                collect_weights(store)
+            log.info("job %d done: val_acc %.4f", job_id, result.val_acc)
+            return
+        if weights is not None:
+            onejob.discard_file(store.weights_dir / weights[0])
+        log.warning("job %d: lease lost before the result was saved", job_id)
 
     def _abandon(self, task: _Task, reason: str) -> None:
         """The job is no longer ours: stop its task and write nothing more for it."""
@@ -427,21 +456,34 @@ class RayExecutor:
             self._submit(store, job, worker_id)
 
     def _submit(self, store: Store, job: JobRecord, worker_id: str) -> None:
+        """Plan the job here (inherited weights, a checkpoint of an earlier attempt: files
+        beside the store) and send the plan with the split's object-store reference."""
         try:
             split = self._split(job.dataset)
-            spec_json = store.get_model(job.model_id).spec.to_json()
+            model = store.get_model(job.model_id)
+            config = job.config.replace(device=self._task_device)
+            plan = onejob.plan_job(store, job, model, split.split, config)
         except Exception as exc:  # a data set that cannot be loaded fails its job
             store.fail_job(job.id, worker_id, one_line(exc))
             return
-        config = job.config.replace(device=self._task_device)
-        ref = self._remote.remote(worker_id, spec_json, split.ref, config.to_dict(), self._messages)
+        parts = {
+            "job_id": job.id,
+            "resume": plan.resume,
+            "init_weights": plan.init_weights,
+            "inherited": plan.inherited,
+            "meta": plan.meta,
+        }
+        ref = self._remote.remote(
+            worker_id, model.spec.to_json(), split.ref, config.to_dict(), self._messages, parts
+        )
         task = _Task(
             job.id,
             job.model_id,
             worker_id,
             ref,
-            split.name,
-            split.fingerprint,
+            split.split.name,
+            split.split.fingerprint,
+            plan=plan,
             submitted_at=time.monotonic(),
         )
         with self._lock:
@@ -458,7 +500,7 @@ class RayExecutor:
         cached = self._splits.get(key)
         if cached is None:
             split = load_job_split(dataset)
-            cached = _SplitRef(split.name, split.fingerprint, ray.put(split))
+            cached = _SplitRef(split, ray.put(split))
             self._splits[key] = cached
         return cached
 

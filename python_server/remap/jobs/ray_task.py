@@ -4,7 +4,8 @@ It never touches the store: the driver (:mod:`remap.jobs.ray_executor`) claimed 
 will record what comes back. The task reports ``("started", worker_id, pid, node)`` and then
 ``("epoch", worker_id, metrics)`` after every epoch through a ``ray.util.queue.Queue`` so the
 driver can stream them into the store live, and returns a
-:class:`~remap.jobs.train_job.JobOutcome`. The split arrives through Ray's object store (put
+:class:`~remap.jobs.train_job.JobOutcome` whose result carries the trained weights (the
+driver writes the weights file beside the store). The split arrives through Ray's object store (put
 there once per session by the driver) and is staged on the task's device once per worker
 process by :mod:`remap.train.staging`.
 """
@@ -38,16 +39,26 @@ def run_job_task(
     split: Split,
     config: dict[str, Any],
     messages: Any,
+    plan: dict[str, Any] | None = None,
 ) -> JobOutcome:
-    """Train one job and report through ``messages`` (anything with ``put``)."""
+    """Train one job and report through ``messages`` (anything with ``put``). ``plan``
+    holds the driver's :class:`~remap.jobs.onejob.JobPlan` fields besides spec, split and
+    config (``job_id``, ``resume``, ``init_weights``, ``inherited``, ``meta``); no checkpoint
+    is written here (the task may run on another machine than the store)."""
+    from remap.jobs.onejob import JobPlan
+
     messages.put(("started", worker_id, os.getpid(), node_name()))
 
     def on_epoch(metrics: EpochMetrics) -> None:
         messages.put(("epoch", worker_id, metrics.to_dict()))
 
-    return train_one_job(
-        ArchSpec.from_json(spec_json),
-        split,
-        TrainConfig.from_dict(config),
-        on_epoch=on_epoch,
+    parts = dict(plan or {})
+    job_plan = JobPlan(
+        job_id=int(parts.pop("job_id", 0)),
+        spec=ArchSpec.from_json(spec_json),
+        split=split,
+        config=TrainConfig.from_dict(config),
+        checkpoint_path=None,
+        **parts,
     )
+    return train_one_job(job_plan, on_epoch=on_epoch)

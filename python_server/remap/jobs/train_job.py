@@ -1,7 +1,7 @@
 """Train one job, wherever it runs: the part of a worker that needs neither the store nor a
 process of its own, so that the local worker and a Ray task share it.
 
-:func:`train_one_job` takes a spec, a split and a training config and returns a
+:func:`train_one_job` takes a job's plan (:mod:`remap.jobs.onejob`) and returns a
 :class:`JobOutcome` (done with its :class:`~remap.train.metrics.TrainResult`, failed with a
 one-line message, or cancelled); per-epoch metrics go to ``on_epoch`` as they are made.
 :func:`load_job_split` turns a job's data set description into the split.
@@ -13,13 +13,14 @@ import gc
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remap.arch.errors import ArchError
-from remap.arch.spec import ArchSpec
 from remap.data.dataset import Split
-from remap.train.config import TrainConfig
 from remap.train.metrics import EpochMetrics, TrainResult
+
+if TYPE_CHECKING:
+    from remap.jobs.onejob import JobPlan
 
 log = logging.getLogger("remap.jobs")
 
@@ -53,21 +54,22 @@ class JobOutcome:
 
 
 def train_one_job(
-    spec: ArchSpec,
-    split: Split,
-    config: TrainConfig,
+    plan: JobPlan,
     *,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> JobOutcome:
-    """Train ``spec`` on ``split``. Any failure (a bad spec, incompatible data, an unusable
-    device, out of memory, a callback that raised) is a ``failed`` outcome with a one-line
-    message; ``should_stop()`` returning True is a ``cancelled`` one. ``BaseException``s
-    that are not ``Exception``s (interrupts, exits) propagate."""
-    from remap.train.trainer import TrainingCancelled, TrainingError, train_model
+    """Train a planned job (:func:`remap.jobs.onejob.plan_job`: spec, split, config,
+    inherited weights, a checkpoint to resume). Any failure (a bad spec, incompatible data,
+    an unusable device, out of memory, a callback that raised) is a ``failed`` outcome with
+    a one-line message; ``should_stop()`` returning True is a ``cancelled`` one.
+    ``BaseException``s that are not ``Exception``s (interrupts, exits) propagate. The
+    result carries the trained weights (``result.weights``) for the driver to save."""
+    from remap.jobs.onejob import train_planned
+    from remap.train.trainer import TrainingCancelled, TrainingError
 
     try:
-        result = train_model(spec, split, config, on_epoch=on_epoch, should_stop=should_stop)
+        result = train_planned(plan, on_epoch=on_epoch, should_stop=should_stop)
     except TrainingCancelled:
         return JobOutcome("cancelled")
     except Exception as exc:
