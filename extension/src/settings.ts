@@ -14,9 +14,9 @@ export interface ConfigReader {
 export const SECTION = 'remap';
 
 /** Keys sent to the server, by type. */
-const STRING_KEYS = ['storePath', 'dataset', 'device', 'projection'] as const;
+const STRING_KEYS = ['storePath', 'dataset', 'device', 'projection', 'workersPerGpu', 'executor', 'rayAddress'] as const;
 const INT_KEYS = ['workers', 'epochs', 'maxParams'] as const;
-const BOOL_KEYS = ['autoTrain', 'inheritWeights'] as const;
+const BOOL_KEYS = ['autoTrain', 'inheritWeights', 'bf16'] as const;
 
 export type ServerSettingKey = (typeof STRING_KEYS)[number] | (typeof INT_KEYS)[number] | (typeof BOOL_KEYS)[number];
 export const SERVER_SETTING_KEYS: readonly ServerSettingKey[] = [...STRING_KEYS, ...INT_KEYS, ...BOOL_KEYS];
@@ -26,11 +26,15 @@ export interface ServerSettings {
   dataset?: string;
   device?: string;
   projection?: string;
+  workersPerGpu?: string;
+  executor?: string;
+  rayAddress?: string;
   workers?: number;
   epochs?: number;
   maxParams?: number;
   autoTrain?: boolean;
   inheritWeights?: boolean;
+  bf16?: boolean;
 }
 
 /** The settings object for the server, from the configuration. */

@@ -3,6 +3,7 @@ and layouts, the change feed and clear errors for bad ids."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,3 +282,39 @@ def test_a_second_connection_sees_committed_writes(tmp_path: Path) -> None:
         model_id, _ = a.add_model(spec(), origin="sampled")
         assert b.get_model(model_id).spec == spec()
         assert [e.kind for e in b.events_since(0)] == ["model_added"]
+
+
+def test_runs_record_their_executor_and_node_and_old_runs_read_as_local(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remap.train.config import TrainConfig
+
+    old = tmp_path / "old.db"  # a store from before the migration, with one run in it
+    with monkeypatch.context() as m:
+        m.setattr(schema_mod, "MIGRATIONS", schema_mod.MIGRATIONS[:1])
+        with Store.open(old) as s:
+            model, _ = s.add_model(spec(), origin="sampled")
+        conn = sqlite3.connect(old)
+        conn.execute(
+            "INSERT INTO runs (model_id, dataset_name, fingerprint, config, state, started_at) "
+            "VALUES (?, 'digits', 'f', '{}', 'failed', 0)",
+            (model,),
+        )
+        conn.commit()
+        conn.close()
+    with Store.open(old) as s:
+        (run,) = s.list_runs(model)
+    assert (run.executor, run.node) == ("local", None)
+
+    path = tmp_path / "remap.db"
+    with Store.open(path) as s:
+        model, _ = s.add_model(spec(), origin="sampled")
+        for executor, node in (("local", None), ("ray", "10.0.0.7")):
+            job = s.enqueue(model, TrainConfig(epochs=1), {"source": "digits"})
+            assert s.claim_job("w", 30.0) is not None
+            s.start_run(job, "w", "digits", "f" * 16, executor=executor, node=node)
+        runs = s.list_runs(model)
+    assert [(r.executor, r.node) for r in runs] == [
+        ("local", socket.gethostname()),
+        ("ray", "10.0.0.7"),
+    ]

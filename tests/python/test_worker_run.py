@@ -199,8 +199,8 @@ def test_max_jobs_and_paused_queue(store: Store) -> None:
     assert [store.get_job(i).state for i in ids] == ["done", "queued", "queued"]
 
 
-def test_worker_counts_and_devices(monkeypatch: pytest.MonkeyPatch) -> None:
-    import remap.jobs.executor as ex
+def test_worker_counts_and_devices_simulated_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import remap.jobs.placement as ex
 
     monkeypatch.setattr(ex, "cuda_device_count", lambda: 0)
     assert default_worker_count("auto") == 1

@@ -47,12 +47,13 @@ describe('package.json', () => {
 
   it('describes every setting the issue lists', () => {
     const props = contributes.configuration.properties;
-    for (const key of ['python', 'storePath', 'dataset', 'device', 'workers', 'epochs', 'maxParams', 'projection', 'autoTrain', 'trace.server']) {
+    for (const key of ['python', 'storePath', 'dataset', 'device', 'workers', 'workersPerGpu', 'bf16', 'executor', 'rayAddress', 'epochs', 'maxParams', 'projection', 'autoTrain', 'trace.server']) {
       const p = props[`remap.${key}`];
       expect(p, key).toBeDefined();
       expect((p.markdownDescription ?? p.description ?? '').length, key).toBeGreaterThan(20);
     }
     expect(props['remap.projection'].enum).toEqual(['', 'umap', 'mds']);
+    expect(props['remap.executor'].enum).toEqual(['', 'local', 'ray']);
   });
 
   it('has the activity-bar container with the three views and an existing icon', () => {

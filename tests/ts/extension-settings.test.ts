@@ -15,6 +15,14 @@ describe('server settings from the remap.* configuration', () => {
     const s = serverSettings(config({ dataset: '', device: '', epochs: null, maxParams: undefined, projection: '', python: '/p', 'trace.server': 'verbose', autoTrain: true }));
     expect(s).toEqual({ autoTrain: true });
   });
+  it('sends the placement, precision and executor settings', () => {
+    expect(serverSettings(config({ workersPerGpu: 'auto', bf16: false, executor: 'ray', rayAddress: ' head:6379 ' }))).toEqual({
+      workersPerGpu: 'auto',
+      bf16: false,
+      executor: 'ray',
+      rayAddress: 'head:6379',
+    });
+  });
   it('drops values of the wrong type', () => {
     expect(serverSettings(config({ epochs: '3', autoTrain: 'yes', dataset: 5 }))).toEqual({});
   });

@@ -75,12 +75,21 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def train_queue(ws: Workspace, workers: int | None = None) -> queue.QueueSummary:
+def train_queue(
+    ws: Workspace, workers: int | None = None, args: argparse.Namespace | None = None
+) -> queue.QueueSummary:
     from remap.service import queue
 
+    plan = queue.executor_plan(
+        ws,
+        workers,
+        executor=getattr(args, "executor", None),
+        workers_per_gpu=getattr(args, "workers_per_gpu", None),
+        ray_address=getattr(args, "ray_address", None),
+    )
     bar = ProgressBar(ws.store)
     try:
-        summary = queue.run_until_idle(ws, progress=bar, workers=workers)
+        summary = queue.run_until_idle(ws, progress=bar, plan=plan)
     finally:
         bar.close()
     return summary
@@ -93,7 +102,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.models:
             ids = parse_int_list(args.models, "models") or []
             queue.enqueue_models(ws, ids, args.epochs)
-        summary = train_queue(ws, args.workers)
+        summary = train_queue(ws, args.workers, args)
         print(
             f"queue empty: {summary.done} done, {summary.failed} failed, "
             f"{summary.cancelled} cancelled"
@@ -330,6 +339,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = command("train", cmd_train, "run training workers until the queue is empty")
     p.add_argument("--workers", type=WORKERS, default=None, help="0: automatic")
+    p.add_argument(
+        "--workers-per-gpu", help="training processes per GPU: N or auto (default: setting)"
+    )
+    p.add_argument("--executor", choices=("local", "ray"), help="local processes or Ray tasks")
+    p.add_argument(
+        "--ray-address", help="join this Ray cluster (auto, host:port); default: a local one"
+    )
     p.add_argument("--models", help="comma-separated model ids to (re)train first")
     p.add_argument("--epochs", type=EPOCHS, default=None)
 

@@ -5,7 +5,8 @@ Workers talk to the caller only through the store, so a worker that dies (out of
 segfault, ``kill -9``) cannot take the caller down: :meth:`LocalExecutor.restart_dead`
 notices it, re-queues the job it held (without waiting for the lease to expire) and starts a
 replacement. Worker output goes to stderr (or to ``log_dir``), never to the caller's stdout,
-which is the language server's protocol channel. One worker per CUDA GPU, else one by default.
+which is the language server's protocol channel. Placement (workers per GPU, round-robin
+over the visible GPUs) is :mod:`remap.jobs.placement`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from remap.jobs.placement import (  # noqa: F401 - re-exported
+    cuda_device_count,
+    default_worker_count,
+    worker_devices,
+)
 from remap.store import Store
 
 log = logging.getLogger("remap.executor")
@@ -33,39 +39,31 @@ class ExecutorError(RuntimeError):
     """The workers cannot run (each one died right after starting; see their logs)."""
 
 
-def cuda_device_count() -> int:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return 0
-    return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
-
-
-def default_worker_count(device: str = "auto", cpu_workers: int = 1) -> int:
-    """One worker per CUDA GPU when training on CUDA (``auto`` with a GPU, or ``cuda``); one
-    for a single named device (``cuda:N``, ``mps``); ``cpu_workers`` on the CPU."""
-    dev = device.strip().lower()
-    if dev.startswith("cuda:") or dev == "mps":
-        return 1
-    if dev in ("auto", "cuda"):
-        gpus = cuda_device_count()
-        if gpus > 0:
-            return gpus
-        if dev == "cuda":
-            return 1  # the worker reports that CUDA is unavailable on its first job
-    return max(1, cpu_workers)
-
-
-def worker_devices(device: str, workers: int) -> list[str | None]:
-    """The ``--device`` of each worker: GPUs spread round-robin when several CUDA GPUs are
-    used; otherwise the device as given (``None`` leaves each job's own setting)."""
-    dev = device.strip().lower()
-    if dev in ("auto", "cuda"):
-        gpus = cuda_device_count()
-        if gpus > 1:
-            return [f"cuda:{i % gpus}" for i in range(workers)]
-        return [None if dev == "auto" else "cuda"] * workers
-    return [dev] * workers
+def wait_for_empty_queue(
+    store_path: str | Path,
+    supervise: Callable[[], str | None],
+    poll: float = 0.5,
+    progress: Callable[[Store], None] | None = None,
+    timeout: float | None = None,
+) -> bool:
+    """Every ``poll`` seconds: ``supervise()`` (restarts what died; returns why the work
+    cannot go on, or None), ``progress(store)``, then True once no job is running and none
+    is queued (or the queue is paused). While work remains, a reason from ``supervise``
+    raises :class:`ExecutorError`; False when ``timeout`` seconds pass first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with Store.open(store_path) as store:
+        while True:
+            failure = supervise()
+            if progress is not None:
+                progress(store)
+            counts = store.job_counts()
+            if counts["running"] == 0 and (counts["queued"] == 0 or store.is_paused()):
+                return True
+            if failure is not None:
+                raise ExecutorError(failure)
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
 
 
 @dataclass
@@ -267,23 +265,15 @@ class LocalExecutor:
         paused); ``progress(store)`` is called every ``poll`` seconds. Returns False when
         ``timeout`` seconds pass first; raises :class:`ExecutorError` when work remains but
         every worker slot has given up."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with Store.open(self.store_path) as store:
-            while True:
-                self.restart_dead()
-                if progress is not None:
-                    progress(store)
-                counts = store.job_counts()
-                if counts["running"] == 0 and (counts["queued"] == 0 or store.is_paused()):
-                    return True
-                if all(slot.given_up for slot in self._slots):
-                    raise ExecutorError(
-                        "every training worker died right after starting; see the worker logs"
-                        + (f" in {self.log_dir}" if self.log_dir is not None else "")
-                    )
-                if deadline is not None and time.monotonic() >= deadline:
-                    return False
-                time.sleep(poll)
+
+        def supervise() -> str | None:
+            self.restart_dead()
+            if not all(slot.given_up for slot in self._slots):
+                return None
+            where = f" in {self.log_dir}" if self.log_dir is not None else ""
+            return f"every training worker died right after starting; see the worker logs{where}"
+
+        return wait_for_empty_queue(self.store_path, supervise, poll, progress, timeout)
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per worker slot: id, device, pid, alive."""

@@ -23,7 +23,7 @@ from remap.lsp.protocol import Wire, to_wire
 
 if TYPE_CHECKING:
     from remap.service import Workspace
-    from remap.service.records import LocalExecutor
+    from remap.service.records import Executor
 
 log = logging.getLogger("remap.lsp")
 T = TypeVar("T")
@@ -37,6 +37,10 @@ SETTING_FIELDS = {
     "maxParams": "max_params",
     "projection": "projection",
     "inheritWeights": "inherit_weights",
+    "workersPerGpu": "workers_per_gpu",
+    "bf16": "bf16",
+    "executor": "executor",
+    "rayAddress": "ray_address",
 }
 IDLE_STOP_SECONDS = 120.0  # workers stop after this long without work (they hold memory)
 REQUEUE_EVERY_SECONDS = 5.0  # how often leases of vanished workers are checked
@@ -71,8 +75,9 @@ class Runtime:
         self._ws: Workspace | None = None
         self._open_error: str | None = "the workspace is still opening"
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="remap-service")
-        self._executor: LocalExecutor | None = None
-        self._executor_key: tuple[int, str] | None = None
+        self._executor: Executor | None = None
+        self._executor_key: tuple[Any, ...] | None = None
+        self._failed_key: tuple[Any, ...] | None = None
         self._idle_since: float | None = None
         self._last_requeue = 0.0
         self._dataset_generation = 0
@@ -145,7 +150,7 @@ class Runtime:
                 continue
             value = settings[key]
             try:
-                ws.settings.merged({field: value})
+                value = getattr(ws.settings.merged({field: value}), field)  # normalised
             except ServiceError as exc:
                 old = getattr(ws.settings, field)
                 reason = str(exc).split(": ", 1)[-1]
@@ -251,9 +256,9 @@ class Runtime:
             self._last_requeue = now
             if counts.get("running", 0):
                 ws.store.requeue_expired()  # jobs of workers that vanished with a server
-        from remap.service.queue import worker_count
+        from remap.service.queue import executor_key
 
-        key = (worker_count(ws), ws.settings.device)
+        key = executor_key(ws)
         busy = counts.get("running", 0) > 0 or (counts.get("queued", 0) > 0 and not paused)
         if self._executor is not None:
             if not self.auto_train or key != self._executor_key:
@@ -268,14 +273,24 @@ class Runtime:
                     log.info("no training for %.0f s: stopping the workers", IDLE_STOP_SECONDS)
                     self.stop_executor()
                 return
-        if self.auto_train and counts.get("queued", 0) > 0 and not paused:
+        # A start that failed (say Ray is missing) is retried once the settings change.
+        queued = counts.get("queued", 0) > 0 and not paused
+        if self.auto_train and queued and self._failed_key != key:
             self._start_executor(key)
 
-    def _start_executor(self, key: tuple[int, str]) -> None:
-        from remap.service.queue import start_workers
+    def _start_executor(self, key: tuple[Any, ...]) -> None:
+        from remap.service.queue import executor_plan, start_executor
 
-        executor = start_workers(self.workspace(), workers=key[0], device=key[1])
-        log.info("started %d training worker(s) on %s", key[0], key[1])
+        ws = self.workspace()
+        try:
+            plan = executor_plan(ws)
+            executor = start_executor(ws, plan, until_idle=False)
+        except Exception as exc:
+            self._failed_key = key
+            log.error("cannot start the training executor: %s", " ".join(str(exc).split()))
+            return
+        self._failed_key = None
+        log.info("started the %s executor: %s", plan.kind, plan)
         self._executor, self._executor_key, self._idle_since = executor, key, None
 
     def stop_executor(self) -> None:

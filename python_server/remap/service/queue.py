@@ -1,6 +1,7 @@
-"""The training queue as the UI and CLI see it: enqueue, run workers until the queue is
-empty, cancel, reorder, pause and resume. Training itself happens in worker processes
-(:mod:`remap.jobs.worker`); this module never trains in the caller's process."""
+"""The training queue as the UI and CLI see it: enqueue, choose and start the executor
+(local worker processes or Ray tasks, from the settings), run it until the queue is empty,
+cancel, reorder, pause and resume. Training itself happens in worker processes or Ray tasks
+(:mod:`remap.jobs`); this module never trains in the caller's process."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from remap.store.errors import JobStateError
 from remap.store.records import JobRecord
 
 if TYPE_CHECKING:
-    from remap.jobs.executor import LocalExecutor
+    from remap.arch.spec import ArchSpec
+    from remap.jobs.executors import Executor, ExecutorPlan
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,83 @@ def enqueue_models(
     return [ws.store.enqueue(m.id, config, ws.settings.dataset_ref(), priority) for m in models]
 
 
-def worker_count(ws: Workspace) -> int:
-    if ws.settings.workers > 0:
-        return ws.settings.workers
-    from remap.jobs.executor import default_worker_count
+AUTO_SPECS = 64  # queued models looked at when workers_per_gpu is auto
 
-    return default_worker_count(ws.settings.device)
+
+def executor_key(ws: Workspace) -> tuple[Any, ...]:
+    """The settings an executor depends on: a running one is replaced when they change.
+    (``auto`` stays ``auto`` here; it is resolved once, when an executor starts.)"""
+    s = ws.settings
+    return (s.executor, s.workers, s.workers_per_gpu, s.device, s.threads, s.ray_address)
+
+
+def _auto_inputs(ws: Workspace) -> tuple[list[ArchSpec], int]:
+    """The specs of the next queued models and the data set's size in bytes."""
+    jobs = ws.store.list_jobs({"queued"})[:AUTO_SPECS]
+    specs = [ws.store.get_model(job.model_id).spec for job in jobs]
+    split = ws.split()
+    arrays = (split.train_x, split.train_y, split.test_x, split.test_y)
+    return specs, sum(int(a.nbytes) for a in arrays)
+
+
+def executor_plan(
+    ws: Workspace,
+    workers: int | None = None,
+    *,
+    executor: str | None = None,
+    workers_per_gpu: int | str | None = None,
+    ray_address: str | None = None,
+) -> ExecutorPlan:
+    """How to run the queue from the workspace settings, each overridable (CLI flags).
+    ``workers_per_gpu`` ``auto`` is resolved here from the free GPU memory and the queued
+    models (:func:`remap.jobs.placement.plan_workers_per_gpu`)."""
+    from remap.jobs.executors import EXECUTORS, ExecutorPlan
+    from remap.jobs.placement import cuda_device_count, default_worker_count, plan_workers_per_gpu
+    from remap.service.settings import workers_per_gpu_value
+
+    s = ws.settings
+    kind = executor or s.executor
+    if kind not in EXECUTORS:
+        raise ServiceError(f"expected one of {', '.join(EXECUTORS)}, got {kind!r}", "executor")
+    wpg_setting = workers_per_gpu_value(
+        s.workers_per_gpu if workers_per_gpu is None else workers_per_gpu
+    )
+    gpus = cuda_device_count()
+    specs: list[ArchSpec] = []
+    data_bytes = 0
+    if wpg_setting == "auto" and gpus > 0 and s.device not in ("cpu", "mps"):
+        specs, data_bytes = _auto_inputs(ws)
+    gpu = plan_workers_per_gpu(wpg_setting, s.device, specs, data_bytes, gpu_count=gpus)
+    count = workers or s.workers
+    if not count and kind == "local":
+        count = default_worker_count(s.device, 1, gpu.workers_per_gpu, gpu_count=gpus)
+    return ExecutorPlan(
+        kind=kind,
+        workers=count or 0,
+        workers_per_gpu=gpu.workers_per_gpu,
+        device=s.device,
+        threads=s.threads,
+        ray_address=s.ray_address if ray_address is None else ray_address.strip(),
+        cpus=(workers or s.workers or None),
+    )
+
+
+def start_executor(ws: Workspace, plan: ExecutorPlan, until_idle: bool) -> Executor:
+    """The executor for ``plan``, started; its logs go to ``.remap/logs``."""
+    from remap.jobs.executors import create_executor
+
+    executor = create_executor(
+        plan, ws.store.path, until_idle=until_idle, log_dir=ws.store.path.parent / "logs"
+    )
+    try:
+        executor.start()
+    except ImportError as exc:
+        raise ServiceError(
+            f"the {plan.kind} executor needs an extra package ({exc}); "
+            "install it with: pip install 'remap[ray]'",
+            "executor",
+        ) from None
+    return executor
 
 
 def run_until_idle(
@@ -85,40 +158,21 @@ def run_until_idle(
     progress: Callable[[Store], None] | None = None,
     workers: int | None = None,
     timeout: float | None = None,
+    plan: ExecutorPlan | None = None,
 ) -> QueueSummary:
-    """Start worker processes, wait until no job is queued or running, stop them."""
-    from remap.jobs.executor import LocalExecutor
+    """Start the executor (worker processes or Ray tasks), wait until no job is queued or
+    running, stop it. Workers that cannot run (each died at start, or Ray could not be
+    reached) are a :class:`ServiceError` naming the executor."""
+    from remap.jobs.executor import ExecutorError
 
-    executor = LocalExecutor(
-        ws.store.path,
-        workers=workers or worker_count(ws),
-        device=ws.settings.device,
-        until_idle=True,
-        log_dir=ws.store.path.parent / "logs",
-    )
-    executor.start()
+    executor = start_executor(ws, plan or executor_plan(ws, workers), until_idle=True)
     try:
         executor.wait_until_idle(progress=progress, timeout=timeout)
+    except ExecutorError as exc:
+        raise ServiceError(str(exc), "executor") from None
     finally:
         executor.stop()
     return summarise(ws.store)
-
-
-def start_workers(ws: Workspace, workers: int, device: str) -> LocalExecutor:
-    """Start training worker processes that keep waiting for jobs (a long-running adapter
-    stops them); their logs go to ``logs/`` beside the store."""
-    from remap.jobs.executor import LocalExecutor
-
-    executor = LocalExecutor(
-        ws.store.path,
-        workers=workers,
-        device=device,
-        until_idle=False,
-        threads=ws.settings.threads,
-        log_dir=ws.store.path.parent / "logs",
-    )
-    executor.start()
-    return executor
 
 
 def cancel(ws: Workspace, job_id: int) -> str:

@@ -5,6 +5,7 @@ adapters import it lazily or for type checking only."""
 from __future__ import annotations
 
 from remap.jobs.executor import LocalExecutor
+from remap.jobs.executors import Executor
 from remap.store import (
     Event,
     JobRecord,
@@ -17,6 +18,7 @@ from remap.store import (
 
 __all__ = [
     "Event",
+    "Executor",
     "JobRecord",
     "JobStateError",
     "LocalExecutor",

@@ -11,11 +11,16 @@ from typing import Any
 from remap.service.errors import ServiceError
 
 PROJECTIONS = ("umap", "mds")
+EXECUTORS = ("local", "ray")
+MAX_WORKERS_PER_GPU = 64
 
 
 @dataclass(frozen=True)
 class WorkspaceSettings:
-    """``workers`` 0 means automatic: one per GPU, one on a CPU-only machine."""
+    """``workers`` 0 means automatic: ``workers_per_gpu`` per GPU, one on a CPU-only machine.
+    ``workers_per_gpu`` is a number or ``"auto"`` (from free GPU memory and model size);
+    ``bf16`` allows bf16 autocast on CUDA; ``executor`` is ``local`` (worker processes) or
+    ``ray`` (Ray tasks on a local instance, or on the cluster at ``ray_address``)."""
 
     dataset: str = "digits"
     holdout: float = 0.2
@@ -29,6 +34,10 @@ class WorkspaceSettings:
     threads: int | None = None
     gc_weights: str = "auto"  # auto: remove unneeded weights files after each run; off
     inherit_weights: bool = True  # children start from their parent's weights where they fit
+    workers_per_gpu: int | str = 1
+    bf16: bool = True
+    executor: str = "local"
+    ray_address: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -79,10 +88,22 @@ def _check(key: str, value: Any) -> Any:
         if value not in ("auto", "off"):
             raise ServiceError(f"expected auto or off, got {value!r}", key)
         return value
-    if key == "inherit_weights":
+    if key in ("inherit_weights", "bf16"):
         if not isinstance(value, bool):
             raise ServiceError(f"expected true or false, got {value!r}", key)
         return value
+    if key == "workers_per_gpu":
+        return workers_per_gpu_value(value)
+    if key == "executor":
+        if value not in EXECUTORS:
+            raise ServiceError(f"expected one of {', '.join(EXECUTORS)}, got {value!r}", key)
+        return value
+    if key == "ray_address":
+        if not isinstance(value, str):
+            raise ServiceError(
+                f"expected auto, host:port, ray://host:port or '', got {value!r}", key
+            )
+        return value.strip()
     if key == "threads":
         return None if value is None else integer(1)
     if key in ("workers", "data_seed", "seed"):
@@ -92,3 +113,22 @@ def _check(key: str, value: Any) -> Any:
     if key == "max_params":
         return integer(1)
     raise ServiceError("unknown setting", key)  # pragma: no cover
+
+
+def workers_per_gpu_value(value: Any, key: str = "workers_per_gpu") -> int | str:
+    """``"auto"`` or a whole number 1…64 (``"4"`` from a text field counts as 4)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit():
+            value = int(text)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 1 <= value <= MAX_WORKERS_PER_GPU
+    ):
+        raise ServiceError(
+            f"expected auto or an integer 1…{MAX_WORKERS_PER_GPU}, got {value!r}", key
+        )
+    return value

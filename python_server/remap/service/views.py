@@ -321,6 +321,8 @@ def model_details(ws: Workspace, model_id: int) -> dict[str, Any]:
             "confusion": run.confusion.tolist() if run.confusion is not None else None,
             "seconds": run.seconds,
             "device": run.device,
+            "executor": run.executor,
+            "node": run.node,
             "stopped_early": run.stopped_early,
             "config": run.config.to_dict(),
             **run_weights_details(ws, model, run),

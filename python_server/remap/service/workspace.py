@@ -119,6 +119,7 @@ class Workspace:
             seed=self.settings.seed,
             device=self.settings.device,
             threads=self.settings.threads,
+            bf16=self.settings.bf16,
         )
 
     def resolve(self, path: str | Path) -> Path:

@@ -90,6 +90,8 @@ class RunRecord:
     inherited: tuple[int, ...] = ()  # layers that started from the parent's weights
     resumed_from: int | None = None  # the checkpoint epoch this run continued from
     reevaluated_acc: float | None = None  # held-out accuracy of the model read from the file
+    executor: str = "local"
+    node: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ def run_from_row(row: sqlite3.Row, epochs: tuple[EpochMetrics, ...]) -> RunRecor
         inherited=tuple(json.loads(row["inherited"])) if row["inherited"] else (),
         resumed_from=row["resumed_from"],
         reevaluated_acc=row["reevaluated_acc"],
+        executor=row["executor"],
+        node=row["node"],
     )
 
 

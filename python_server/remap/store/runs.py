@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,11 +56,14 @@ class RunsMixin(JobsMixin):
         *,
         resumed_from: int | None = None,
         inherited: Sequence[int] = (),
+        executor: str = "local",
+        node: str | None = None,
     ) -> int:
         """Record the start of training for the job ``worker_id`` holds; returns the run id.
         ``resumed_from`` is the checkpoint epoch it continues from, ``inherited`` the layers
-        that start from the parent's weights. Raises :class:`LeaseLostError` when the job is
-        no longer the worker's."""
+        that start from the parent's weights; ``executor`` (``local`` or ``ray``) and
+        ``node`` (default: this host) say where it trains. Raises :class:`LeaseLostError`
+        when the job is no longer the worker's."""
         with self._write() as conn:
             row = self._held(conn, job_id, worker_id)
             if row is None:
@@ -67,8 +71,8 @@ class RunsMixin(JobsMixin):
                 raise LeaseLostError(f"job {job_id} is no longer held by {worker_id} ({state})")
             cur = conn.execute(
                 "INSERT INTO runs (model_id, job_id, worker_id, dataset_name, fingerprint, "
-                "config, state, started_at, resumed_from, inherited) "
-                "VALUES (?,?,?,?,?,?, 'running', ?,?,?)",
+                "config, state, started_at, resumed_from, inherited, executor, node) "
+                "VALUES (?,?,?,?,?,?, 'running', ?,?,?,?,?)",
                 (
                     row["model_id"],
                     job_id,
@@ -79,6 +83,8 @@ class RunsMixin(JobsMixin):
                     self.now(),
                     resumed_from,
                     dumps([int(i) for i in inherited]) if inherited else None,
+                    executor,
+                    socket.gethostname() if node is None else node,
                 ),
             )
             run_id = int(cur.lastrowid or 0)

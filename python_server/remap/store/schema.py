@@ -162,7 +162,15 @@ def _matrix_rows(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1, _weights, _matrix_rows]
+def _run_placement(conn: sqlite3.Connection) -> None:
+    """Where each run trained: ``executor`` (``local`` worker processes or ``ray`` tasks;
+    every run before this migration was local) and ``node`` (host name or Ray node
+    address; unknown for older runs)."""
+    conn.execute("ALTER TABLE runs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local'")
+    conn.execute("ALTER TABLE runs ADD COLUMN node TEXT")
+
+
+MIGRATIONS: list[Migration] = [_v1, _weights, _matrix_rows, _run_placement]
 
 
 def schema_version() -> int:

@@ -27,7 +27,8 @@ class ConfigError(ValueError):
 class TrainConfig:
     """How one model is trained. ``device`` is ``auto`` (CUDA, then MPS, then CPU), ``cpu``,
     ``cuda``, ``cuda:N`` or ``mps``; ``threads`` sets torch's intra-op threads on the CPU for
-    the duration of a training run (``None`` leaves the process setting alone)."""
+    the duration of a training run (``None`` leaves the process setting alone); ``bf16``
+    allows bf16 autocast on CUDA GPUs that support it (the CPU always trains in fp32)."""
 
     epochs: int = 10
     batch_size: int = 256
@@ -39,6 +40,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
+    bf16: bool = True
 
     def __post_init__(self) -> None:
         _check_int("epochs", self.epochs, minimum=1)
@@ -62,6 +64,8 @@ class TrainConfig:
             )
         if self.threads is not None:
             _check_int("threads", self.threads, minimum=1)
+        if not isinstance(self.bf16, bool):
+            raise ConfigError("bf16", f"expected true or false, got {self.bf16!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -33,6 +33,7 @@ from remap.train.metrics import (
     per_class_accuracy,
 )
 from remap.train.modules import build_module, module_param_count
+from remap.train.precision import Precision, autocast, precision_for
 from remap.train.resume import Extras, load_partial, make_checkpoint, restore_checkpoint
 from remap.train.speed import chw_weight, hwc_dense_index, optimise, to_channels_last
 from remap.train.staging import stage_split
@@ -160,6 +161,7 @@ def _evaluate(
     batch: int,
     stop: _StopCheck,
     prepare: Callable[[torch.Tensor], torch.Tensor],
+    precision: Precision,
 ) -> tuple[float, float, torch.Tensor]:
     """Mean loss, accuracy and argmax predictions over the whole set (one device sync)."""
     model.eval()
@@ -169,9 +171,11 @@ def _evaluate(
     with torch.inference_mode():
         for start in range(0, n, batch):
             stop()
-            logits = model(prepare(x[start : start + batch]))
             yb = y[start : start + batch]
-            loss_sum += F.cross_entropy(logits, yb, reduction="sum").to(loss_sum.dtype)
+            with autocast(x.device, precision):
+                logits = model(prepare(x[start : start + batch]))
+                loss = F.cross_entropy(logits, yb, reduction="sum")
+            loss_sum += loss.to(loss_sum.dtype)
             preds[start : start + batch] = logits.argmax(dim=1)
         correct = (preds == y).sum()
     return float(loss_sum) / n, int(correct) / n, preds
@@ -266,6 +270,7 @@ def _train(
         to_channels_last if channels_last else _identity
     )
     data = stage_split(split, device)
+    precision = precision_for(device, config.bf16)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
     shuffle = torch.Generator().manual_seed(config.seed)
     n_train = data.train_x.shape[0]
@@ -295,8 +300,9 @@ def _train(
             stop()
             idx = order[b * batch : (b + 1) * batch]
             xb, yb = prepare(data.train_x[idx]), data.train_y[idx]
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
+            with autocast(device, precision):
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
@@ -305,7 +311,7 @@ def _train(
                 correct += (logits.argmax(dim=1) == yb).sum()
             _callback(on_batch, b + 1, n_batches)
         val_loss, val_acc, preds = _evaluate(
-            model, data.test_x, data.test_y, eval_batch, stop, prepare
+            model, data.test_x, data.test_y, eval_batch, stop, prepare, precision
         )
         metrics = EpochMetrics(
             epoch=epoch,
@@ -351,7 +357,7 @@ def _train(
         predictions=predicted.astype(np.int16),
         params=params,
         seconds=earlier_seconds + time.perf_counter() - started,
-        device=describe_device(device),
+        device=describe_device(device) + ("" if precision.dtype is None else f", {precision.name}"),
         stopped_early=stopped_early,
         weights=weights,
     )
