@@ -598,14 +598,18 @@ def test_linear_receiving_the_wrong_size() -> None:
     )
     model = _one(source, input_shape=(1, 28, 28))
     assert model.spec is not None and model.declared_inputs == (1, None, 1024)
-    assert shape_mismatches(model) == [
-        type(shape_mismatches(model)[0])(
-            2,
-            _line_of(source, "nn.Linear(1024"),
-            "Linear(1024, 10) receives 1600 features here: input 1×28×28 after "
-            "Conv2D 5×5/16 and MaxPool 5",
-        )
-    ]
+    (mismatch,) = shape_mismatches(model)
+    line = _line_of(source, "nn.Linear(1024")
+    assert (mismatch.layer_index, mismatch.line, mismatch.message) == (
+        2,
+        line,
+        "Linear(1024, 10) receives 1600 features here: input 1×28×28 after "
+        "Conv2D 5×5/16 and MaxPool 5",
+    )
+    assert mismatch.fix is not None  # the quick fix writes the inferred size over the 1024
+    assert (mismatch.fix.param, mismatch.fix.value) == ("in_features", 1600)
+    first, col, last, end = mismatch.fix.at
+    assert first == last == line and source.splitlines()[line - 1][col:end] == "1024"
 
 
 def test_channel_view_and_impossible_layer_diagnostics() -> None:

@@ -144,6 +144,32 @@ async def test_linear_size_bug_is_an_error(env: Env) -> None:
     assert lenses and {lens.range.start.line for lens in lenses} == {8}
 
 
+async def test_a_size_diagnostic_has_a_quick_fix_on_the_argument(env: Env) -> None:
+    """Issue 12 item 13: "Linear(1024, 10) receives 1600 features" offers "set in_features
+    to 1600", a WorkspaceEdit of exactly that argument, after which the error is gone."""
+    await wait_for(lambda: env.client.lens_refreshes >= 1, timeout=10)  # data set loaded
+    uri = await env.open("linear_bug.py")
+    text = env.path("linear_bug.py").read_text()
+    (diag,) = env.client.diagnostics[uri]
+    params = t.CodeActionParams(
+        text_document=t.TextDocumentIdentifier(uri),
+        range=diag.range,
+        context=t.CodeActionContext(diagnostics=[diag], only=[t.CodeActionKind.QuickFix]),
+    )
+    raw = await env.client.request(t.TEXT_DOCUMENT_CODE_ACTION, params)
+    (fix,) = [CONVERTER.structure(item, t.CodeAction) for item in raw]
+    assert fix.title == "REMAP: set in_features to 1600"
+    assert fix.kind == t.CodeActionKind.QuickFix and fix.is_preferred
+    assert fix.diagnostics and fix.diagnostics[0].message == diag.message
+    assert fix.edit is not None and fix.edit.changes is not None
+    (edit,) = fix.edit.changes[uri]
+    line = text.splitlines()[13]
+    assert line[edit.range.start.character : edit.range.end.character] == "1024"
+    assert edit.range.start.line == edit.range.end.line == 13 and edit.new_text == "1600"
+    await env.change(uri, apply(text, [edit]))
+    assert list(env.client.diagnostics[uri]) == []
+
+
 async def test_unmappable_model_is_information(env: Env) -> None:
     uri = await env.open("residual.py")
     (diag,) = env.client.diagnostics[uri]

@@ -140,6 +140,37 @@ def test_diagnostics_and_lenses_from_an_analysis() -> None:
     assert broken.models == () and broken.error and "syntax error" in broken.error
 
 
+def test_quick_fixes_for_in_channels_and_num_features() -> None:
+    source = (
+        "import torch\nfrom torch import nn\n\n\n# remap: input 1x28x28\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(1, 8, 3)\n"
+        "        self.bn = nn.BatchNorm2d(num_features=4)\n"
+        "        self.conv2 = nn.Conv2d(in_channels=6, out_channels=4, kernel_size=3)\n"
+        "        self.fc = nn.Linear(4 * 24 * 24, 10)\n\n"
+        "    def forward(self, x):\n"
+        "        x = self.conv2(self.bn(self.conv(x)))\n"
+        "        return self.fc(torch.flatten(x, 1))\n"
+    )
+    analysis = editor.analyse_text(source, "net.py", None, None)
+    everything = t.Range(t.Position(0, 0), t.Position(20, 0))
+    fixes = editor.quick_fixes("file:///net.py", source, analysis, everything)
+    assert [f.title for f in fixes] == [
+        "REMAP: set num_features to 8",
+        "REMAP: set in_channels to 8",
+    ]
+    lines = source.splitlines()
+    for fix, written in zip(fixes, ("4", "6"), strict=True):
+        assert fix.edit is not None and fix.edit.changes is not None
+        (edit,) = fix.edit.changes["file:///net.py"]
+        start, end = edit.range.start, edit.range.end
+        assert lines[start.line][start.character : end.character] == written
+    only_bn = t.Range(t.Position(9, 0), t.Position(9, 0))
+    assert len(editor.quick_fixes("file:///net.py", source, analysis, only_bn)) == 1
+
+
 # -- watcher -----------------------------------------------------------------------------------
 class FakeRuntime:
     def __init__(self, store: Any) -> None:

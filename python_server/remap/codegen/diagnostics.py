@@ -1,14 +1,15 @@
 """Editor diagnostics for imported models: declared sizes that disagree with the shapes
 REMAP infers (``Linear(1024, 10) receives 1600 features here: input 1×28×28 after
 Conv2D 5×5/16 and MaxPool 5``), problems found while reading the source, the first
-impossible layer, and the reason a model cannot be mapped — each with its source line."""
+impossible layer, and the reason a model cannot be mapped — each with its source line; a
+declared size that disagrees carries the quick fix that writes the inferred one."""
 
 from __future__ import annotations
 
 from remap.arch.layers import AvgPool, Conv2D, Dense, GlobalAvgPool, Layer, MaxPool
 from remap.arch.shapes import analyse
 from remap.arch.spec import ArchSpec
-from remap.codegen.imported import ImportedModel, InputCheck, Mismatch
+from remap.codegen.imported import ImportedModel, InputCheck, Mismatch, SizeFix
 from remap.codegen.importer import checked_size
 
 _SHAPING = (Conv2D, MaxPool, AvgPool, Dense, GlobalAvgPool)
@@ -49,7 +50,8 @@ def shape_mismatches(imported: ImportedModel) -> list[Mismatch]:
         actual = checked_size(check, report, len(spec.layers))
         if actual is not None and actual != check.value:
             index = check.position if check.position < len(spec.layers) else None
-            found.append(Mismatch(index, check.line, _message(check, actual, spec)))
+            fix = SizeFix(check.param, actual, check.at) if check.at and check.param else None
+            found.append(Mismatch(index, check.line, _message(check, actual, spec), fix))
     error = report.error
     if error is not None:
         index = error.index

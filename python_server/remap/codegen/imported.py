@@ -7,15 +7,29 @@ from dataclasses import dataclass, field
 
 from remap.arch.spec import ArchSpec
 
+# Where an argument is written: (line, column, end line, end column); lines 1-based,
+# columns 0-based UTF-8 byte offsets as ``ast`` gives them.
+Span = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class SizeFix:
+    """The quick fix for a declared size: write ``value`` as argument ``param`` at ``at``."""
+
+    param: str
+    value: int
+    at: Span
+
 
 @dataclass(frozen=True)
 class Mismatch:
     """A problem at a source line: ``layer_index`` is the spec layer it concerns (None for
-    the whole model)."""
+    the whole model); ``fix`` the argument edit that resolves it, when one is known."""
 
     layer_index: int | None
     line: int
     message: str
+    fix: SizeFix | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,8 @@ class InputCheck:
     kind: str
     value: int
     label: str
+    at: Span | None = None  # where the size is written (for a quick fix)
+    param: str = ""  # its parameter name: in_features, in_channels, num_features
 
 
 @dataclass(frozen=True)

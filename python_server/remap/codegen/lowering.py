@@ -62,7 +62,17 @@ def lower(ops: list[Op]) -> Lowered:
         position = len(out.layers)
         if op.declared is not None:
             kind = op.declared_kind or "features"
-            out.checks.append(InputCheck(position, op.line, kind, op.declared, op.label))
+            out.checks.append(
+                InputCheck(
+                    position,
+                    op.line,
+                    kind,
+                    op.declared,
+                    op.label,
+                    op.declared_at,
+                    op.declared_param,
+                )
+            )
         if op.kind == "softmax":
             if following is not None:
                 raise Unmappable("softmax before the last layer", op.line)

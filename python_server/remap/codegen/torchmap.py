@@ -24,6 +24,7 @@ from remap.arch.layers import (
     Layer,
     MaxPool,
 )
+from remap.codegen.imported import Span
 from remap.codegen.scope import UNKNOWN, Scope, Unmappable, source_text
 
 REQUIRED: Any = object()
@@ -45,6 +46,8 @@ class Op:
     rank: int = 0
     module: bool = False
     side: int = 0
+    declared_at: Span | None = None
+    declared_param: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,13 @@ class Args:
         for name in sig.fixed:
             if name in self.nodes and self.get(name) != self.defaults[name]:
                 raise Unmappable(f"{label} with {name}={self.text(name)}", self.line)
+
+    def where(self, name: str) -> Span | None:
+        """Where argument ``name`` is written in the call (None when it is left out)."""
+        node = self.nodes.get(name)
+        if node is None or node.end_lineno is None or node.end_col_offset is None:
+            return None
+        return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
 
     def text(self, name: str) -> str:
         return source_text(self.nodes[name], 30) if name in self.nodes else "default"
@@ -142,7 +152,10 @@ def _conv(a: Args) -> list[Op]:
     if a.get("padding") == "same" and stride != 1:
         raise Unmappable(f"{a.label} with padding='same' and stride {stride}", a.line)
     layer = Conv2D(k, cout, stride, "same" if padding == "same" else "valid")
-    return [Op("layer", a.line, layer, cin, "channels", f"Conv2d({cin}, {cout}, {k})", 4)]
+    label = f"Conv2d({cin}, {cout}, {k})"
+    where = a.where("in_channels")
+    return [Op("layer", a.line, layer, cin, "channels", label, 4, declared_at=where,
+               declared_param="in_channels")]  # fmt: skip
 
 
 def _pool(cls: type[MaxPool] | type[AvgPool]) -> Callable[[Args], list[Op]]:
@@ -160,14 +173,18 @@ def _pool(cls: type[MaxPool] | type[AvgPool]) -> Callable[[Args], list[Op]]:
 def _linear(a: Args) -> list[Op]:
     n_in, n_out = a.integer("in_features"), a.integer("out_features")
     label = f"Linear({n_in}, {n_out})"
-    return [Op("layer", a.line, Dense(n_out), n_in, "features", label, 2)]
+    where = a.where("in_features")
+    return [Op("layer", a.line, Dense(n_out), n_in, "features", label, 2, declared_at=where,
+               declared_param="in_features")]  # fmt: skip
 
 
 def _batchnorm(rank: int) -> Callable[[Args], list[Op]]:
     def build(a: Args) -> list[Op]:
         n = a.integer("num_features")
         label = f"BatchNorm{1 if rank == 2 else 2}d({n})"
-        return [Op("layer", a.line, BatchNorm(), n, "channels", label, rank)]
+        where = a.where("num_features")
+        return [Op("layer", a.line, BatchNorm(), n, "channels", label, rank, declared_at=where,
+                   declared_param="num_features")]  # fmt: skip
 
     return build
 

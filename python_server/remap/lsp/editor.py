@@ -1,7 +1,8 @@
 """Editor features on Python files, computed from the document text with the static importer
 (:func:`remap.codegen.import_source`; user code is never executed): diagnostics (shape
 errors, classes that cannot be mapped), code lenses above mappable ``nn.Module`` classes, code
-actions, and the ``WorkspaceEdit`` that replaces a class with the source of another model."""
+actions (quick fixes for declared sizes), and the ``WorkspaceEdit`` that replaces a class with
+the source of another model."""
 
 from __future__ import annotations
 
@@ -124,6 +125,46 @@ def is_class(text: str, model: ImportedModel) -> bool:
 def models_in_range(analysis: Analysis, selection: t.Range) -> list[ImportedModel]:
     first, last = selection.start.line + 1, selection.end.line + 1
     return [m for m in mappable(analysis) if m.line <= last and first <= m.end_line]
+
+
+def _position(lines: Sequence[str], line: int, byte_col: int) -> t.Position:
+    """An LSP position (UTF-16 column) from ``ast``'s 1-based line and UTF-8 byte column."""
+    index = min(max(line - 1, 0), max(len(lines) - 1, 0))
+    text = lines[index] if lines else ""
+    prefix = text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")
+    return t.Position(index, _utf16_len(prefix))
+
+
+def quick_fixes(uri: str, text: str, analysis: Analysis, selection: t.Range) -> list[t.CodeAction]:
+    """ "Set in_features to 6272" (and in_channels, num_features) for each declared size in
+    the selected lines that disagrees with the inferred shapes: an edit of that argument."""
+    lines = text.splitlines()
+    first, last = selection.start.line + 1, selection.end.line + 1
+    actions = []
+    for model in mappable(analysis):
+        for mismatch in shape_mismatches(model):
+            fix = mismatch.fix
+            if fix is None or not first <= mismatch.line <= last:
+                continue
+            line, col, end_line, end_col = fix.at
+            where = t.Range(_position(lines, line, col), _position(lines, end_line, end_col))
+            title = f"REMAP: set {fix.param} to {fix.value}"
+            diagnostic = t.Diagnostic(
+                range=line_range(lines, mismatch.line),
+                message=mismatch.message,
+                severity=t.DiagnosticSeverity.Error,
+                source=P.DIAGNOSTIC_SOURCE,
+            )
+            actions.append(
+                t.CodeAction(
+                    title=title,
+                    kind=t.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=True,
+                    edit=t.WorkspaceEdit(changes={uri: [t.TextEdit(where, str(fix.value))]}),
+                )
+            )
+    return actions
 
 
 def command_actions(uri: str, model: ImportedModel, variant: int | None) -> list[t.CodeAction]:

@@ -206,7 +206,7 @@ class RemapServer(LanguageServer):
         text = self.text_of(uri)
         if analysis is None or text is None:
             return []
-        actions: list[t.CodeAction] = []
+        actions: list[t.CodeAction] = editor.quick_fixes(uri, text, analysis, params.range)
         for model in editor.models_in_range(analysis, params.range):
             assert model.spec is not None
             offers: list[editor.Replacement] = []
@@ -233,7 +233,13 @@ class RemapServer(LanguageServer):
             actions += [editor.replace_action(uri, text, model, offer) for offer in offers]
         only = params.context.only
         if only:
-            actions = [a for a in actions if any(str(a.kind).startswith(str(k)) for k in only)]
+            # Kinds are hierarchical ("refactor" covers "refactor.remap"); compare their
+            # values: str() of an lsprotocol enum is "CodeActionKind.QuickFix", not "quickfix".
+            wanted = [str(getattr(k, "value", k)) for k in only]
+            actions = [
+                a for a in actions
+                if any(str(getattr(a.kind, "value", a.kind)).startswith(k) for k in wanted)
+            ]  # fmt: skip
         return actions
 
 
@@ -318,7 +324,13 @@ def create_server() -> RemapServer:
 
     @server.feature(
         t.TEXT_DOCUMENT_CODE_ACTION,
-        t.CodeActionOptions(code_action_kinds=[ACTION_KIND, t.CodeActionKind.RefactorRewrite]),
+        t.CodeActionOptions(
+            code_action_kinds=[
+                t.CodeActionKind.QuickFix,
+                ACTION_KIND,
+                t.CodeActionKind.RefactorRewrite,
+            ]
+        ),
     )
     async def code_action(ls: RemapServer, params: t.CodeActionParams) -> list[t.CodeAction]:
         return await ls.code_actions(params)
