@@ -63,6 +63,7 @@ class ModelRow:
             "epochs": self.epochs,
             "seconds": self.seconds,
             "job_id": self.job_id,
+            "recorded_acc": self.recorded_acc,
         }
 
     def to_wire(self) -> dict[str, Any]:
@@ -249,6 +250,7 @@ def model_rows(ws: Workspace) -> list[ModelRow]:
                 epochs=run.epochs if run else None,
                 seconds=run.seconds if run else None,
                 job_id=job[0] if job else None,
+                recorded_acc=m.recorded_acc,
             )
         )
     return rows

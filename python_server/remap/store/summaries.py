@@ -34,6 +34,7 @@ class ModelSummary(NamedTuple):  # a tuple: 10,000 of them are built per model l
     changes: tuple[str, ...]
     content_hash: str
     params: int | None = None  # recorded when the model was added (None: impossible spec)
+    recorded_acc: float | None = None  # an imported model set's accuracy (not trained here)
 
 
 class RunSummary(NamedTuple):
@@ -61,8 +62,8 @@ class SummariesMixin(StoreBase):
     def model_summaries(self) -> list[ModelSummary]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, name, origin, parent_id, changes, content_hash, params FROM models "
-                "ORDER BY id"
+                "SELECT id, name, origin, parent_id, changes, content_hash, params, "
+                "json_extract(recorded, '$.val_acc') AS recorded_acc FROM models ORDER BY id"
             ).fetchall()
         parsed: dict[str, tuple[str, ...]] = {}  # most change lists are alike (often "[]")
         out = []
@@ -72,7 +73,7 @@ class SummariesMixin(StoreBase):
             if changes is None:
                 changes = parsed[text] = tuple(json.loads(text))
             row = (r["id"], r["name"], r["origin"], r["parent_id"], changes, r["content_hash"])
-            out.append(ModelSummary(*row, r["params"]))
+            out.append(ModelSummary(*row, r["params"], r["recorded_acc"]))
         return out
 
     def model_specs(self, ids: Sequence[int]) -> dict[int, ArchSpec]:

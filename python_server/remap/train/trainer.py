@@ -323,7 +323,7 @@ def _train(
             seconds=time.perf_counter() - epoch_start,
         )
         history.append(metrics)
-        _callback(on_epoch, metrics)
+        stop_now = False
         if config.early_stopping:
             # Keras EarlyStopping(monitor="val_loss", min_delta, patience), no weight restore.
             if val_loss < best - config.min_delta:
@@ -332,12 +332,16 @@ def _train(
                 wait += 1
                 if wait >= config.patience:
                     stopped_early = epoch < config.epochs
-                    break
-        if extras.on_checkpoint is not None and epoch < config.epochs:
+                    stop_now = True
+        # The checkpoint comes before on_epoch: an epoch the caller has seen can be resumed.
+        if extras.on_checkpoint is not None and epoch < config.epochs and not stop_now:
             state = make_checkpoint(model, optimizer, shuffle, device, history, best, wait)
             state["seconds"] = earlier_seconds + time.perf_counter() - started
             state["predictions"] = preds.cpu()
             _callback(extras.on_checkpoint, state)
+        _callback(on_epoch, metrics)
+        if stop_now:
+            break
 
     weights = export_state(built, spec)
     if channels_last and hwc_index is not None:
