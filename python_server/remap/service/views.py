@@ -63,13 +63,14 @@ class ModelRow:
             "epochs": self.epochs,
             "seconds": self.seconds,
             "job_id": self.job_id,
+            "recorded_acc": self.recorded_acc,
         }
 
     def to_wire(self) -> dict[str, Any]:
         """The row in wire form (camelCase keys, non-finite numbers as null), built directly:
         the generic conversion costs more than building 10,000 rows."""
         out = {_WIRE_KEYS[k]: v for k, v in self.to_dict().items()}
-        for key in ("valAcc", "trainAcc", "seconds"):
+        for key in ("valAcc", "trainAcc", "seconds", "recordedAcc"):
             value = out[key]
             if value is not None and not math.isfinite(value):
                 out[key] = None
@@ -249,6 +250,7 @@ def model_rows(ws: Workspace) -> list[ModelRow]:
                 epochs=run.epochs if run else None,
                 seconds=run.seconds if run else None,
                 job_id=job[0] if job else None,
+                recorded_acc=m.recorded_acc,
             )
         )
     return rows
