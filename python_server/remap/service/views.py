@@ -70,7 +70,7 @@ class ModelRow:
         """The row in wire form (camelCase keys, non-finite numbers as null), built directly:
         the generic conversion costs more than building 10,000 rows."""
         out = {_WIRE_KEYS[k]: v for k, v in self.to_dict().items()}
-        for key in ("valAcc", "trainAcc", "seconds"):
+        for key in ("valAcc", "trainAcc", "seconds", "recordedAcc"):
             value = out[key]
             if value is not None and not math.isfinite(value):
                 out[key] = None

@@ -34,7 +34,7 @@ class ModelSummary(NamedTuple):  # a tuple: 10,000 of them are built per model l
     changes: tuple[str, ...]
     content_hash: str
     params: int | None = None  # recorded when the model was added (None: impossible spec)
-    recorded_acc: float | None = None  # an imported model set's accuracy (not trained here)
+    recorded_acc: float | None = None  # the accuracy an imported model set recorded
 
 
 class RunSummary(NamedTuple):
@@ -47,6 +47,14 @@ class RunSummary(NamedTuple):
     seconds: float | None
     epochs: int
     has_predictions: bool = True
+
+
+def _recorded_acc(text: str | None) -> float | None:
+    """``val_acc`` of a model's recorded metrics (as ``service.weights.recorded_accuracy``)."""
+    if not text:
+        return None
+    value = json.loads(text).get("val_acc")
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -62,8 +70,9 @@ class SummariesMixin(StoreBase):
     def model_summaries(self) -> list[ModelSummary]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, name, origin, parent_id, changes, content_hash, params, "
-                "json_extract(recorded, '$.val_acc') AS recorded_acc FROM models ORDER BY id"
+                "SELECT id, name, origin, parent_id, changes, content_hash, params, recorded "
+                "FROM models "
+                "ORDER BY id"
             ).fetchall()
         parsed: dict[str, tuple[str, ...]] = {}  # most change lists are alike (often "[]")
         out = []
@@ -73,7 +82,7 @@ class SummariesMixin(StoreBase):
             if changes is None:
                 changes = parsed[text] = tuple(json.loads(text))
             row = (r["id"], r["name"], r["origin"], r["parent_id"], changes, r["content_hash"])
-            out.append(ModelSummary(*row, r["params"], r["recorded_acc"]))
+            out.append(ModelSummary(*row, r["params"], _recorded_acc(r["recorded"])))
         return out
 
     def model_specs(self, ids: Sequence[int]) -> dict[int, ArchSpec]:
