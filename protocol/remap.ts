@@ -36,6 +36,8 @@ export const ServerCommands = {
 
 export type View = 'architecture' | 'prediction' | 'accuracy';
 export type ProjectionMethod = 'umap' | 'mds';
+/** How the prediction map measures two models apart (held-out disagreement by default). */
+export type PredictionDistance = 'disagreement' | 'per_class';
 export type WarmupState = 'cold' | 'warming' | 'ready' | 'failed';
 export type Origin = 'sampled' | 'ablation' | 'variation' | 'handcrafted' | 'imported' | 'reference';
 export type ModelState = 'untrained' | 'queued' | 'training' | 'trained' | 'failed' | 'cancelled';
@@ -188,6 +190,8 @@ export interface MapPoint {
 export interface MapResult {
   view: View;
   method: ProjectionMethod | 'axes';
+  /** The prediction view's distance (null or absent on the other views). */
+  distance?: PredictionDistance | null;
   note: string | null;
   points: MapPoint[];
   edges: { parent: number; child: number }[];
@@ -284,7 +288,7 @@ export interface RequestMap {
   'remap/status': { params: Record<string, never>; result: Status };
   'remap/listModels': { params: Record<string, never>; result: { models: ModelRow[] } };
   'remap/getModel': { params: { modelId: number }; result: ModelDetails };
-  'remap/getMap': { params: { view: View; method?: ProjectionMethod }; result: MapResult };
+  'remap/getMap': { params: { view: View; method?: ProjectionMethod; distance?: PredictionDistance }; result: MapResult };
   'remap/generate': { params: GenerateParams; result: GenerateResult };
   'remap/validate': { params: { spec: Spec }; result: Validation };
   'remap/train': { params: { modelIds: number[]; epochs?: number }; result: { jobs: number[] } };

@@ -144,17 +144,18 @@
   }
   const byId = new Map(models.map((m) => [m.id, m]));
 
-  function map(view, method) {
+  function map(view, method, distance) {
     const shown = models.filter((m) => view === 'architecture' || m.state === 'trained');
     const points = shown.map((m) => {
       if (view === 'accuracy') return { id: m.id, x: m.valAcc, y: Math.log10(m.params) };
       const [x, y] = (view === 'architecture' ? archXY : predXY).get(m.id);
-      return { id: m.id, x, y };
+      return distance === 'per_class' && view === 'prediction' ? { id: m.id, x: y, y: -x } : { id: m.id, x, y };
     });
     const ids = new Set(shown.map((m) => m.id));
     const edges = shown.filter((m) => m.parentId !== null && ids.has(m.parentId)).map((m) => ({ parent: m.parentId, child: m.id }));
     return {
-      view, method: view === 'accuracy' ? 'axes' : (method || 'umap'), note: null, points, edges, movement: null,
+      view, method: view === 'accuracy' ? 'axes' : (method || 'umap'), distance: view === 'prediction' ? (distance || 'disagreement') : null,
+      note: null, points, edges, movement: null,
       trustworthiness: view === 'accuracy' ? null : 0.91,
       axes: view === 'accuracy' ? { x: 'validation accuracy', y: 'log10 parameters' } : { x: `${view} map x`, y: `${view} map y` },
     };
@@ -241,7 +242,7 @@
       settings: { dataset: 'bundled', holdout: 0.2, dataSeed: 0, device: 'cpu', workers: 1, epochs: 5, maxParams: 1000000, projection: 'umap', seed: 0, threads: null },
     }),
     'remap/listModels': () => ({ models }),
-    'remap/getMap': (p) => map(p.view, p.method),
+    'remap/getMap': (p) => map(p.view, p.method, p.distance),
     'remap/getModel': (p) => details(p.modelId),
     'remap/perClassAccuracy': () => {
       const trained = models.filter((m) => m.state === 'trained');

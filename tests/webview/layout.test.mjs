@@ -85,7 +85,7 @@ describe('map panel layout', () => {
     }
   });
 
-  it('switches a pane between UMAP and MDS on the map, and keeps the choice', async () => {
+  it('switches a pane between UMAP and MDS and the prediction distance on the map, and keeps the choices', async () => {
     const { page, context } = await panels.open({ models: 300 }, { width: 1400, height: 900 });
     try {
       await waitForMap(page, 'left', 1);
@@ -94,6 +94,12 @@ describe('map panel layout', () => {
       await page.selectOption(select, 'mds');
       await page.waitForFunction(() => window.__remapTest.requests('remap/getMap').some((r) => r.params.method === 'mds' && r.params.view === 'architecture'));
       await page.waitForFunction(() => /MDS/.test(document.querySelector('.map-pane[data-pane="left"] .map-caption').textContent));
+      // the prediction pane also chooses its distance; the architecture pane has none
+      const distance = '.map-pane[data-pane="right"] select.distance-select';
+      assert.equal(await page.locator('.map-pane[data-pane="left"] select.distance-select').isHidden(), true);
+      assert.equal(await page.locator(distance).inputValue(), 'disagreement');
+      await page.selectOption(distance, 'per_class');
+      await page.waitForFunction(() => window.__remapTest.requests('remap/getMap').some((r) => r.params.view === 'prediction' && r.params.distance === 'per_class'));
       // the accuracy view has axes, not a projection
       await page.selectOption('.map-pane[data-pane="right"] select.view-select', 'accuracy');
       assert.equal(await page.locator('.map-pane[data-pane="right"] select.method-select').isHidden(), true);
@@ -103,6 +109,8 @@ describe('map panel layout', () => {
       await waitForMap(page, 'left', 1);
       await page.waitForFunction(() => window.__remapTest.requests('remap/getMap').some((r) => r.params.method === 'mds'));
       assert.equal(await page.locator(select).inputValue(), 'mds');
+      await page.selectOption('.map-pane[data-pane="right"] select.view-select', 'prediction');
+      assert.equal(await page.locator(distance).inputValue(), 'per_class');
     } finally {
       await context.close();
     }

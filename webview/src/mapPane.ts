@@ -23,7 +23,7 @@ import { modelTooltip } from './tooltip';
 
 export const VIEW_LABELS: Record<View, string> = {
   architecture: 'Architecture (OTMANN)',
-  prediction: 'Predictions (disagreement)',
+  prediction: 'Predictions',
   accuracy: 'Accuracy vs. parameters',
 };
 
@@ -44,6 +44,8 @@ export class MapPane {
   private readonly select: HTMLSelectElement;
   /** UMAP or MDS for the architecture and prediction views (hidden on accuracy). */
   private readonly method: HTMLSelectElement;
+  /** Disagreement or per-class accuracy gap, for the prediction view. */
+  private readonly distance: HTMLSelectElement;
   private ctx: CanvasRenderingContext2D;
   view: View;
   zoom: Zoom;
@@ -78,6 +80,9 @@ export class MapPane {
     this.method = h('select', { class: 'method-select', 'aria-label': `${id} map projection`, title: 'Projection of the distances onto the plane' },
       h('option', { value: 'umap', text: 'UMAP' }), h('option', { value: 'mds', text: 'MDS' }));
     this.method.addEventListener('change', () => store.setProjection(this.view, this.method.value as 'umap' | 'mds'));
+    this.distance = h('select', { class: 'distance-select', 'aria-label': `${id} prediction distance`, title: 'How the prediction map measures two models apart' },
+      h('option', { value: 'disagreement', text: 'Disagreement' }), h('option', { value: 'per_class', text: 'Per-class accuracy' }));
+    this.distance.addEventListener('change', () => store.setPredictionDistance(this.distance.value as 'disagreement' | 'per_class'));
     this.caption = h('span', { class: 'map-caption' });
     this.canvas = h('canvas', { class: 'map-canvas', tabindex: 0, role: 'application',
       'aria-roledescription': 'model map', 'data-pane': id });
@@ -85,7 +90,7 @@ export class MapPane {
     this.empty = h('div', { class: 'map-empty', hidden: true });
     this.wrap = h('div', { class: 'map-canvas-wrap' }, this.canvas, this.tip, this.empty);
     this.el = h('section', { class: 'map-pane', 'data-pane': id },
-      h('header', { class: 'map-pane-header' }, this.select, this.method,
+      h('header', { class: 'map-pane-header' }, this.select, this.method, this.distance,
         button('⟲', () => this.resetZoom(), { class: 'icon', title: 'Reset zoom (0)', 'aria-label': 'Reset zoom' }),
         this.caption),
       this.wrap);
@@ -160,7 +165,11 @@ export class MapPane {
     this.empty.hidden = text === null;
     this.empty.textContent = text ?? '';
     this.empty.classList.toggle('error', !!err);
-    this.method.hidden = this.view === 'accuracy';
+    // A report holds one map per view: nothing to switch there.
+    const fixed = this.store.host.kind === 'report';
+    this.method.hidden = fixed || this.view === 'accuracy';
+    this.distance.hidden = fixed || this.view !== 'prediction';
+    this.distance.value = this.store.state.predictionDistance ?? map?.distance ?? 'disagreement';
     const method = this.store.state.projection?.[this.view] ?? (map && map.method !== 'axes' ? map.method : undefined);
     if (method) this.method.value = method;
     const bits: string[] = [];

@@ -13,6 +13,8 @@ export type SortKey = 'name' | 'valAcc' | 'params' | 'id';
 export type GenerateMode = 'ablate' | 'vary' | 'handcraft';
 /** A map projection the panel may ask for (protocol ProjectionMethod). */
 export type ProjectionMethod = 'umap' | 'mds';
+/** The prediction map's distance (protocol PredictionDistance). */
+export type PredictionDistance = 'disagreement' | 'per_class';
 
 export interface PaneState {
   view: View;
@@ -47,6 +49,8 @@ export interface PanelState {
   builder?: BuilderState;
   /** The projection chosen on the map per view (absent: the workspace's setting). */
   projection?: Partial<Record<View, ProjectionMethod>>;
+  /** The prediction map's distance (absent: disagreement). */
+  predictionDistance?: PredictionDistance;
   /** Whether the inspector/tabs area under the maps is collapsed. */
   lowerCollapsed?: boolean;
 }
@@ -58,6 +62,7 @@ const SORTS: readonly SortKey[] = ['name', 'valAcc', 'params', 'id'];
 const MODES: readonly GenerateMode[] = ['ablate', 'vary', 'handcraft'];
 const CHANGES: readonly ChangeType[] = ['insert', 'remove', 'replace', 'reparameterise'];
 const METHODS: readonly ProjectionMethod[] = ['umap', 'mds'];
+const DISTANCES: readonly PredictionDistance[] = ['disagreement', 'per_class'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -143,6 +148,8 @@ export function parseState(raw: unknown): PanelState | null {
     s.projection = projection;
   }
   if (typeof raw.lowerCollapsed === 'boolean') s.lowerCollapsed = raw.lowerCollapsed;
+  const distance = oneOf(raw.predictionDistance, DISTANCES);
+  if (distance) s.predictionDistance = distance;
   return s;
 }
 

@@ -169,10 +169,17 @@ export class Store {
     void this.loadMap(view);
   }
 
+  /** Measure the prediction map by another distance (a choice on the map). */
+  setPredictionDistance(distance: NonNullable<PanelState['predictionDistance']>): void {
+    this.save({ predictionDistance: distance });
+    void this.loadMap('prediction');
+  }
+
   async loadMap(view: View): Promise<void> {
     const method = view === 'accuracy' ? undefined : this.state.projection?.[view];
+    const distance = view === 'prediction' ? this.state.predictionDistance : undefined;
     try {
-      this.maps.set(view, await this.host.request('remap/getMap', method ? { view, method } : { view }));
+      this.maps.set(view, await this.host.request('remap/getMap', { view, ...(method ? { method } : {}), ...(distance ? { distance } : {}) }));
       this.mapErrors.delete(view);
     } catch (err) {
       this.mapErrors.set(view, err instanceof Error ? err.message : String(err));

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 VIEWS = ("architecture", "prediction", "accuracy")
 METHODS = ("umap", "mds")
+DISTANCES = ("disagreement", "per_class")  # service.maps.PREDICTION_DISTANCES
 MAP_TOPICS = {  # what each map depends on (see remap.lsp.cache)
     "architecture": ("models", "settings", "layout"),
     "prediction": ("runs", "settings", "layout"),
@@ -56,11 +57,14 @@ def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
 
     view = p.choice("view", VIEWS)
     method = p.choice("method", METHODS, required=False)
+    distance = p.choice("distance", DISTANCES, required=False)
     assert view is not None
     warmup = umap_warmup()
-    key = ("getMap", view, method, warmup.state)
+    key = ("getMap", view, method, distance, warmup.state)
     return rt.cached(
-        key, MAP_TOPICS[view], lambda: service_get_map(rt.workspace(), view, method, warmup=warmup)
+        key,
+        MAP_TOPICS[view],
+        lambda: service_get_map(rt.workspace(), view, method, warmup=warmup, distance=distance),
     )
 
 

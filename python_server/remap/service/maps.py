@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from remap.store.summaries import ModelSummary
 
 VIEWS = ("architecture", "prediction", "accuracy")
+PREDICTION_DISTANCES = ("disagreement", "per_class")
+"""How the prediction map measures two trained models apart: the fraction of held-out
+examples they label differently, or the mean gap between their per-class accuracies."""
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -93,6 +96,30 @@ def prediction_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> 
         list(run_ids),
         lambda a, b: disagreement_pairs(_predictions_of(ws, a), _predictions_of(ws, b)),
         lambda a: disagreement_matrix(_predictions_of(ws, a)),
+    )
+
+
+def per_class_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> RowMatrix:
+    """Mean gap between runs' per-class held-out accuracies (derived from their stored
+    predictions), keyed by run id and completed incrementally like the disagreement."""
+    from remap.analysis.prediction import per_class_accuracy_distance, per_class_accuracy_pairs
+
+    truth = np.asarray(ws.split().test_y, dtype=np.int64)
+    classes = ws.num_classes()
+    counts = np.maximum(np.bincount(truth, minlength=classes), 1)
+
+    def accuracies(ids: Sequence[int]) -> FloatArray:
+        hits = _predictions_of(ws, ids) == truth[None, :]
+        per_class = [np.bincount(truth, weights=row, minlength=classes) for row in hits]
+        return np.stack(per_class) / counts
+
+    return complete_matrix(
+        ws,
+        "per_class",
+        fingerprint,
+        list(run_ids),
+        lambda a, b: per_class_accuracy_pairs(accuracies(a), accuracies(b)),
+        lambda a: per_class_accuracy_distance(accuracies(a)),
     )
 
 
@@ -235,10 +262,17 @@ def get_map(
     view: str,
     method: str | None = None,
     warmup: WarmupLike | None = None,
+    distance: str | None = None,
 ) -> dict[str, Any]:
-    """The map for one view (see docs/protocol.md, MapResult; snake_case keys here)."""
+    """The map for one view (see docs/protocol.md, MapResult; snake_case keys here).
+    ``distance`` (prediction view only) is one of :data:`PREDICTION_DISTANCES`."""
     if view not in VIEWS:
         raise ServiceError(f"expected one of {', '.join(VIEWS)}, got {view!r}", "view")
+    distance = distance or "disagreement"
+    if distance not in PREDICTION_DISTANCES:
+        raise ServiceError(
+            f"expected one of {', '.join(PREDICTION_DISTANCES)}, got {distance!r}", "distance"
+        )
     method = method or ws.settings.projection
     if method not in ("umap", "mds"):
         raise ServiceError(f"expected umap or mds, got {method!r}", "method")
@@ -257,12 +291,18 @@ def get_map(
         run_ids = sorted(owner, key=lambda r: owner[r])
         key_ids = [str(i) for i in run_ids]
         to_model = {str(i): owner[i] for i in run_ids}
-        key = f"{method}:{fingerprint}"
-        axes = {"x": "prediction map x", "y": "prediction map y"}
-        rows = lambda: prediction_rows(ws, fingerprint, run_ids)  # noqa: E731
+        if distance == "per_class":
+            key = f"{method}:{fingerprint}:per_class"
+            axes = {"x": "per-class accuracy map x", "y": "per-class accuracy map y"}
+            rows = lambda: per_class_rows(ws, fingerprint, run_ids)  # noqa: E731
+        else:
+            key = f"{method}:{fingerprint}"
+            axes = {"x": "prediction map x", "y": "prediction map y"}
+            rows = lambda: prediction_rows(ws, fingerprint, run_ids)  # noqa: E731
     if not key_ids:
         return {
             "view": view, "method": method,
+            "distance": distance if view == "prediction" else None,
             "note": "no trained model yet" if view == "prediction" else "no model yet",
             "points": [], "edges": [], "movement": None, "trustworthiness": None, "axes": axes,
         }  # fmt: skip
@@ -282,6 +322,7 @@ def get_map(
     return {
         "view": view,
         "method": layout.method,
+        "distance": distance if view == "prediction" else None,
         "note": layout.note or None,
         "points": points,
         "edges": _edges(ws, {int(p["id"]) for p in points}),
