@@ -230,7 +230,7 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     await inspector.waitFor({ timeout: 30_000 });
   });
 
-  step('"REMAP: Open Layer Builder" opens the builder on the chosen model beside the map', async () => {
+  step('"REMAP: Open Layer Builder" opens the builder on the chosen model as a tab in the map\'s editor group', async () => {
     const model = (await listModels()).find((m) => m.origin === 'sampled');
     await h.runCommand(page, 'REMAP: Open Layer Builder');
     const qi = h.quickInput(page);
@@ -239,6 +239,10 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     await quickPickRow(`model ${model.id}`).first().click();
     const tab = page.locator('.tab', { hasText: `REMAP: Builder · model ${model.id}` }).first();
     await tab.waitFor({ timeout: 30_000 });
+    // a tab beside the map's, not a new group that halves the map (issue 12, item 6)
+    const mapTab = page.locator('.tab', { hasText: 'REMAP: Model Map' });
+    const shared = page.locator('.editor-group-container').filter({ has: tab }).filter({ has: mapTab });
+    assert.equal(await shared.count(), 1, 'the builder opens in the map\'s editor group');
     const frame = await h.panelFrame(page, 'builder');
     // the builder's Generate tab is about that model
     const header = frame.locator('#app[data-ready="true"] h2', { hasText: `Generate from ${model.name}` });
