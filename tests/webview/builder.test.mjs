@@ -95,7 +95,7 @@ describe('builder panel', () => {
     await page.click('button[data-action="ablate"]');
     await page.waitForFunction(() => window.__remapTest.requests('remap/generate').length === 2);
     const ablate = await page.evaluate(() => window.__remapTest.requests('remap/generate')[1].params);
-    assert.deepEqual(ablate, { kind: 'ablate', modelId: 5, layers: [1, 4] });
+    assert.deepEqual(ablate, { kind: 'ablate', modelId: 5, layers: [1, 4], inheritWeights: true });
 
     await page.click('input[data-mode="vary"]');
     // Only what can apply is offered: the output layer takes an insertion before it, nothing else.
