@@ -118,16 +118,23 @@ class Params:
         return value
 
 
+# Every integer from the client is stored or compared in SQLite, whose integers are 64-bit:
+# larger ones are refused here, naming the field (SQLite would raise OverflowError).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # JSON numbers such as 3.0 from JavaScript
         else:
             raise ParamError(name, f"expected an integer, got {_show(value)}")
-    if minimum is not None and value < minimum:
-        raise ParamError(name, f"expected an integer ≥ {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ParamError(name, f"expected an integer ≤ {maximum}, got {value}")
+    minimum = INT64_MIN if minimum is None else max(minimum, INT64_MIN)
+    maximum = INT64_MAX if maximum is None else min(maximum, INT64_MAX)
+    if value < minimum:
+        raise ParamError(name, f"expected an integer ≥ {minimum}, got {_show(value)}")
+    if value > maximum:
+        raise ParamError(name, f"expected an integer ≤ {maximum}, got {_show(value)}")
     return int(value)
 
 

@@ -16,19 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import (
-    JsonRPCNotification,
-    JsonRPCRequestMessage,
-    JsonRPCResponseMessage,
-    LanguageServerProtocol,
-)
+from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 from pygls.uris import to_fs_path
 
 from remap import __version__
 from remap.lsp import protocol as P
 from remap.lsp.progress import ProgressReporter
 from remap.lsp.protocol import Wire, to_wire
+from remap.lsp.rpc import StrictProtocol, serve_frames
 from remap.lsp.runtime import Runtime
 from remap.lsp.watcher import ProgressState, Watcher
 
@@ -40,9 +37,12 @@ ACTION_KIND = "refactor.remap"
 REPLACEMENT_TIMEOUT_S = 2.0
 
 
-class RemapProtocol(LanguageServerProtocol):
+class RemapProtocol(StrictProtocol):
     """Passes the params of ``remap/*`` messages through as plain JSON (pygls would turn
-    them into namedtuples, mangling keys such as ``class``); they are validated by hand."""
+    them into namedtuples, mangling keys such as ``class``); they are validated by hand.
+    Framing and JSON-RPC errors: :class:`~remap.lsp.rpc.StrictProtocol`."""
+
+    custom_requests = frozenset(P.REQUESTS)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         method = data.get("method")
@@ -148,6 +148,22 @@ class RemapServer(LanguageServer):
     def shutdown(self) -> None:  # end of the connection (pygls), also without a shutdown
         self.stop()
         super().shutdown()  # type: ignore[no-untyped-call]
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdio with :func:`~remap.lsp.rpc.serve_frames` instead of pygls' read
+        loop (which drops what it cannot parse without an answer)."""
+        self._stop_event = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        assert isinstance(self.protocol, StrictProtocol)
+        try:
+            asyncio.run(serve_frames(reader, self.protocol, self._stop_event))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost: shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # -- documents ------------------------------------------------------------------------------
     def text_of(self, uri: str) -> str | None:
