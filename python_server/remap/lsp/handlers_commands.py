@@ -111,13 +111,12 @@ def export_variant(rt: Runtime, target: Target, text: str | None) -> dict[str, A
         model_id = target.model_id
         require_model(ws, model_id, "arguments[2]")
     filename = f"{target.path.stem}_remap_{model_id}.py"
-    existing = target.path.parent / filename
+    folder = ws.confined(target.path.parent, "arguments[0]")  # writes only in the workspace
+    existing = folder / filename
     if existing.is_file():
         return {**export_summary(existing), "model_id": model_id}
     try:
-        path = export_model(
-            ws, model_id, target.path.parent, filename, class_name=target.class_name
-        )
+        path = export_model(ws, model_id, folder, filename, class_name=target.class_name)
     except ServiceError as exc:
         raise after_head(exc, "arguments[0]") from None
     return {**export_summary(path), "model_id": model_id}

@@ -42,10 +42,12 @@ def export(rt: Runtime, p: Params) -> dict[str, Any]:
     overwrite = p.flag("overwrite", False)
     ws = rt.workspace()
     require_model(ws, model_id)
-    folder: str | None = target
+    folder: Path | None = None
     filename: str | None = None
-    if target is not None and target.endswith(".py"):
-        folder, filename = str(Path(target).parent), Path(target).name
+    if target is not None:  # only inside the workspace (symlinks resolved), see docs
+        folder = ws.confined(target, "path")
+        if target.endswith(".py"):
+            folder, filename = folder.parent, folder.name
     try:
         path = export_model(
             ws, model_id, folder or None, filename, class_name=class_name, overwrite=overwrite

@@ -63,6 +63,7 @@ class Runtime:
     def __init__(self) -> None:
         self.root = Path.cwd()
         self.store_path: str | None = None
+        self._store_setting: Any = None  # remap.storePath as the client sent it
         self.auto_train = True
         self.max_params = 1_000_000
         self.input_shape: tuple[int, int, int] | None = None
@@ -121,17 +122,26 @@ class Runtime:
 
         self.root = root
         problems: list[str] = []
-        store_path = settings.get("storePath")
+        store_path = self._store_setting = settings.get("storePath")
         if store_path is not None and (not isinstance(store_path, str) or not store_path.strip()):
             problems.append(f"remap.storePath: expected a path, got {store_path!r}; using default")
             store_path = None
+        if store_path is not None:  # the store is written: only inside the workspace
+            from remap.service import ServiceError
+            from remap.service.workspace import confined_path
+
+            try:
+                store_path = str(confined_path(root, store_path, "remap.storePath"))
+            except ServiceError as exc:
+                problems.append(f"{exc}; using the default .remap/remap.db")
+                store_path = None
         self.store_path = store_path
         try:
             self._ws = Workspace.open(root, store_path)
         except Exception as exc:
             self._open_error = f"cannot open the REMAP store: {' '.join(str(exc).split())}"
             log.error("%s", self._open_error, exc_info=True)
-            return [self._open_error]
+            return [*problems, self._open_error]
         self._open_error = None
         problems += self.apply_settings(settings, initial=True)
         self._snapshot()
@@ -167,7 +177,7 @@ class Runtime:
                     f"keeping {self.auto_train}"
                 )
         path = settings.get("storePath")
-        if not initial and path is not None and path != self.store_path:
+        if not initial and path is not None and path != self._store_setting:
             problems.append("remap.storePath: a new store is used after the server restarts")
         dataset_before = ws.settings.dataset_ref()
         if "dataset" in changes:

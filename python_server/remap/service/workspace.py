@@ -5,6 +5,7 @@ per thread)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -123,6 +124,59 @@ class Workspace:
         )
 
     def resolve(self, path: str | Path) -> Path:
-        """A user path relative to the workspace root."""
+        """A user path relative to the workspace root (the CLI: anywhere its user types)."""
         p = Path(path).expanduser()
         return p if p.is_absolute() else self.root / p
+
+    def confined(self, path: str | Path, field: str) -> Path:
+        """A path from an editor client inside this workspace, or :class:`ServiceError`
+        naming ``field`` and the path (see :func:`confined_path`)."""
+        return confined_path(self.root, path, field)
+
+
+def confined_path(root: Path, path: str | Path, field: str) -> Path:
+    """``path`` resolved inside the folder ``root``, or refused.
+
+    ``path`` is a ``file:`` URI or a path (relative to ``root``; ``~`` is the home folder).
+    Symbolic links are followed as the OS would follow them when the path is used
+    (``os.path.realpath`` resolves every existing component, ``..`` included), so a link
+    inside the folder that points out is refused like ``../x`` or ``/etc``. Raises
+    :class:`ServiceError` naming ``field`` and the path. The language server calls this for
+    every path it writes to; the CLI writes where its user says."""
+    text = str(path)
+    local = _local_path(text, field)
+    if "\x00" in local:
+        raise ServiceError(f"{_show(text)} contains a NUL byte", field)
+    candidate = Path(local).expanduser()
+    if not candidate.is_absolute():
+        candidate = root / candidate
+    real = Path(os.path.realpath(candidate))
+    top = Path(os.path.realpath(root))
+    if real != top and not real.is_relative_to(top):
+        via = f" (it resolves to {real})" if str(real) != os.path.normpath(candidate) else ""
+        raise ServiceError(f"{_show(text)} is outside the workspace folder {root}{via}", field)
+    return real
+
+
+def _show(text: str) -> str:
+    return repr(text) if len(text) <= 200 else repr(text[:197] + "...")
+
+
+def _local_path(text: str, field: str) -> str:
+    """The local path of a ``file:`` URI, or ``text`` itself when it is no URI."""
+    from urllib.parse import unquote, urlparse
+
+    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+    if scheme == "file":
+        parsed = urlparse(text)
+        if parsed.netloc not in ("", "localhost"):
+            raise ServiceError(f"{_show(text)} is on another host ({parsed.netloc})", field)
+        local = unquote(parsed.path)
+        if len(local) >= 3 and local[0] == "/" and local[2] == ":":  # file:///C:/...
+            local = local[1:]
+        if not local:
+            raise ServiceError(f"the URI {_show(text)} has no path", field)
+        return local
+    if len(scheme) > 1 and scheme.isascii() and scheme.replace("+", "").isalnum() and "//" in text:
+        raise ServiceError(f"{_show(text)} is not a file path or file: URI", field)
+    return text
