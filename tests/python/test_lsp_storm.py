@@ -169,12 +169,8 @@ async def test_handled_messages_leave_no_futures_behind(tmp_path: Path) -> None:
         ):
             receive(json.dumps({"jsonrpc": "2.0", "method": method, "params": params}))
         command = {"command": "remap.server.showOnMap", "arguments": [uri]}
-        receive(
-            json.dumps(
-                {"jsonrpc": "2.0", "id": f"c{i}", "method": "workspace/executeCommand",
-                 "params": command}
-            )  # fmt: skip
-        )
+        request = {"jsonrpc": "2.0", "id": f"c{i}", "method": "workspace/executeCommand"}
+        receive(json.dumps({**request, "params": command}))
     for _ in range(200):
         await asyncio.sleep(0.01)
         if len(sink.frames) >= 201:
