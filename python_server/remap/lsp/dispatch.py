@@ -107,6 +107,9 @@ def translate(exc: Exception, what: str) -> JsonRpcException:
         return JsonRpcInvalidParams(_one_line(exc))
     if isinstance(exc, JsonRpcException):
         return exc
+    store = sys.modules.get("remap.store.errors")
+    if store is not None and isinstance(exc, (store.StoreLostError, store.StoreUnusableError)):
+        return JsonRpcInternalError(f"REMAP store: {_one_line(exc)}")
     if isinstance(exc, WorkspaceUnavailable):
         return JsonRpcInternalError(f"REMAP workspace unavailable: {_one_line(exc)}")
     if getattr(exc, "field", None) == "dataset":  # the data set setting, not the params

@@ -71,6 +71,7 @@ class Runtime:
         self.dataset_error: str | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.on_dataset: Callable[[], None] | None = None  # called once a data set is loaded
+        self.on_store_lost: Callable[[str], None] | None = None  # called once per lost store
         self.index_dirty = True  # the relatives index of code actions must be rebuilt
         self.cache: dict[str, Any] = {}  # service-thread caches (see handlers_commands)
         self._ws: Workspace | None = None
@@ -85,6 +86,7 @@ class Runtime:
         self._closed = False
         self._lock = threading.Lock()
         self._results = ResultCache()
+        self._lost_reported: object | None = None  # the store whose loss was reported
 
     # -- the service thread ---------------------------------------------------------------------
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
@@ -192,6 +194,36 @@ class Runtime:
         if initial or ws.settings.dataset_ref() != dataset_before:
             self.load_dataset()
         return problems
+
+    def store_lost(self, reason: str) -> None:
+        """*Service thread*, from the watcher: the store file is gone or replaced. Writes are
+        refused by the store itself; the workers are stopped and the user told once."""
+        store = self.workspace().store
+        if self._lost_reported is store:
+            return
+        self._lost_reported = store
+        log.error("%s", reason)
+        self.stop_executor()
+        if self.on_store_lost is not None:
+            self.on_store_lost(reason)
+
+    def recreate_store(self) -> str:
+        """*Service thread*: after the store was lost, open the file now at the store path
+        (a new, empty store when it was deleted) with the current settings; returns its path."""
+        from remap.service import Workspace
+
+        old = self.workspace()
+        # a deleted store is started anew with the current settings; a replaced one keeps its own
+        settings = None if old.store.path.exists() else old.settings.to_dict()
+        self.stop_executor()
+        old.close()
+        self._ws = None
+        self._open_error = "the store is being recreated"
+        self._ws = Workspace.open(self.root, self.store_path, settings)
+        self._open_error = None
+        self._results = ResultCache()
+        self.index_dirty = True
+        return str(self._ws.store.path)
 
     def _snapshot(self) -> None:
         if self._ws is not None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("remap.lsp")
 ACTION_KIND = "refactor.remap"
 REPLACEMENT_TIMEOUT_S = 2.0
+RECREATE_STORE = "Recreate store"  # the action offered when the store file is lost
 
 
 class RemapProtocol(StrictProtocol):
@@ -106,6 +107,7 @@ class RemapServer(LanguageServer):
         threading.Thread(target=_preload, name="remap-preload", daemon=True).start()
         rt = self.runtime
         rt.on_dataset = self._dataset_loaded
+        rt.on_store_lost = lambda reason: self._on_loop(self._offer_recreate, reason)
         opened = rt.submit(rt.open, self.root, self.initial_settings)
         opened.add_done_callback(self._report_problems)
         self.watcher = Watcher(rt, self.send_notification, self.send_progress)
@@ -118,6 +120,38 @@ class RemapServer(LanguageServer):
             problems = [f"REMAP: {exc}"]
         for problem in problems:
             self.show(problem if problem.startswith("REMAP") else f"REMAP setting {problem}")
+
+    def _offer_recreate(self, reason: str) -> None:
+        """Event loop: tell the user the store is lost (``window/showMessageRequest``, which
+        VS Code shows with a button) and recreate it when they ask."""
+        params = t.ShowMessageRequestParams(
+            type=t.MessageType.Error,
+            message=f"REMAP: {reason}. Nothing more is saved to it; training stopped. "
+            f"{RECREATE_STORE} opens the file now at that path (a new, empty store if it "
+            "was deleted).",
+            actions=[t.MessageActionItem(title=RECREATE_STORE)],
+        )
+
+        def answered(future: Any) -> None:
+            try:
+                choice = future.result()
+            except Exception as exc:
+                log.info("store-lost message: %s", exc)
+                return
+            if choice is not None and getattr(choice, "title", None) == RECREATE_STORE:
+                self.runtime.submit(self.runtime.recreate_store).add_done_callback(recreated)
+
+        def recreated(future: Any) -> None:
+            try:
+                path = future.result()
+            except Exception as exc:
+                self.show(f"REMAP: cannot recreate the store: {exc}", t.MessageType.Error)
+                return
+            self.show(f"REMAP: using the store {path}", t.MessageType.Info)
+
+        self.protocol.send_request(t.WINDOW_SHOW_MESSAGE_REQUEST, params).add_done_callback(
+            answered
+        )
 
     def _dataset_loaded(self) -> None:
         if self.runtime.dataset_error:

@@ -16,7 +16,7 @@ from remap.lsp import protocol as P
 
 if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
-    from remap.service.records import Event, JobRecord
+    from remap.service.records import Event, JobRecord, Store
 
 log = logging.getLogger("remap.lsp")
 
@@ -54,6 +54,7 @@ class Watcher:
         self.progress = progress
         self.interval = interval
         self.seq: int | None = None
+        self._store: Store | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warmup = "cold"
@@ -84,6 +85,12 @@ class Watcher:
         if not rt.is_open:
             return
         store = rt.workspace().store
+        if store is not self._store:  # opened, or recreated after it was lost
+            self._store, self.seq = store, None
+        lost = store.check_file()
+        if lost is not None:
+            rt.store_lost(lost)
+            return
         if self.seq is None:
             self.seq = store.last_event_seq()
         events = store.events_since(self.seq, limit=10_000)

@@ -11,6 +11,7 @@ serialises calls, so one object may be shared by threads of a process; separate 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from remap.store.errors import StoreError
+from remap.store.errors import StoreError, StoreLostError
 from remap.store.records import Event, event_from_row
 
 Clock = Callable[[], float]
@@ -44,6 +45,8 @@ class StoreBase:
         self.path = path
         self._clock = clock
         self._lock = threading.RLock()
+        self._identity = _identity(path)  # (st_dev, st_ino) of the file opened
+        self.lost: str | None = None  # why the store is lost (see check_file), once it is
 
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
@@ -64,12 +67,28 @@ class StoreBase:
     def now(self) -> float:
         return self._clock()
 
+    def check_file(self) -> str | None:
+        """Whether the open file is still the file at :attr:`path`: None if so, else the
+        reason (deleted, replaced). Once lost, a store stays lost and refuses every write
+        with :class:`StoreLostError` (SQLite would write on into the unlinked file and the
+        data would vanish on close)."""
+        if self.lost is None and self._identity is not None:
+            now = _identity(self.path)
+            if now is None:
+                self.lost = f"the store file {self.path} was deleted while REMAP had it open"
+            elif now != self._identity:
+                self.lost = f"the store file {self.path} was replaced while REMAP had it open"
+        return self.lost
+
     # -- transactions --------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; rolled back if the block raises."""
         with self._lock:
             conn = self._connection()
+            lost = self.check_file()
+            if lost is not None:
+                raise StoreLostError(f"{lost}; nothing more is written to it")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -157,3 +176,12 @@ class StoreBase:
         with self._lock:
             rows = self._connection().execute("PRAGMA integrity_check").fetchall()
         return "; ".join(str(r[0]) for r in rows)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file at ``path``, or None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)

@@ -7,6 +7,16 @@ class StoreError(RuntimeError):
     """The store cannot do what was asked (bad file, closed store, invalid argument)."""
 
 
+class StoreLostError(StoreError):
+    """The store file was deleted or replaced while open: writes to the open file would be
+    acknowledged and then lost, so none are accepted any more."""
+
+
+class StoreUnusableError(StoreError):
+    """The store cannot be opened or written for a reason outside REMAP (permission denied,
+    a read-only file system, a full disk); the message says which and names the path."""
+
+
 class StoreVersionError(StoreError):
     """The database was written by a newer REMAP whose schema this code does not know."""
 
