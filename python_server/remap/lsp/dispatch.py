@@ -111,7 +111,8 @@ def translate(exc: Exception, what: str) -> JsonRpcException:
     if store is not None and isinstance(exc, (store.StoreLostError, store.StoreUnusableError)):
         return JsonRpcInternalError(f"REMAP store: {_one_line(exc)}")
     if isinstance(exc, WorkspaceUnavailable):
-        return JsonRpcInternalError(f"REMAP workspace unavailable: {_one_line(exc)}")
+        text = _one_line(exc)
+        return JsonRpcInternalError(text if text.startswith("REMAP") else f"REMAP: {text}")
     if getattr(exc, "field", None) == "dataset":  # the data set setting, not the params
         return JsonRpcInternalError(_one_line(exc))
     invalid = _invalid_params_message(exc)

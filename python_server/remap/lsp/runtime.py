@@ -141,10 +141,15 @@ class Runtime:
         try:
             self._ws = Workspace.open(root, store_path)
         except Exception as exc:
-            self._open_error = f"cannot open the REMAP store: {' '.join(str(exc).split())}"
+            self._open_error = f"REMAP: cannot open the store: {' '.join(str(exc).split())}"
             log.error("%s", self._open_error, exc_info=True)
             return [*problems, self._open_error]
         self._open_error = None
+        if self._ws.store.readonly:
+            problems.append(
+                f"REMAP: the store {self._ws.store.path} is read-only here (the workspace "
+                "cannot be written): models and maps can be viewed, nothing can be changed"
+            )
         problems += self.apply_settings(settings, initial=True)
         self._snapshot()
         return problems
@@ -182,6 +187,10 @@ class Runtime:
         if not initial and path is not None and path != self._store_setting:
             problems.append("remap.storePath: a new store is used after the server restarts")
         dataset_before = ws.settings.dataset_ref()
+        if changes and ws.store.readonly:
+            problems.append("REMAP: settings not saved: the store is read-only")
+            ws.settings = ws.settings.merged(changes)  # in force for this session only
+            changes = {}
         if "dataset" in changes:
             try:  # a data set that cannot be used is refused; the other settings still apply
                 ws.update_settings({"dataset": changes.pop("dataset")})

@@ -112,7 +112,8 @@ class Watcher:
         paused = store.is_paused()
         running = store.list_jobs(["running"]) if counts["running"] else []
         self._update_progress(counts, running, paused)
-        rt.sync_executor(counts, paused)
+        if not store.readonly:  # nothing can be trained into a read-only store
+            rt.sync_executor(counts, paused)
 
     def _digest(
         self, events: list[Event]

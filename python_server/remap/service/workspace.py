@@ -68,8 +68,9 @@ class Workspace:
         path = Path(store_path) if store_path else DEFAULT_STORE
         if not path.is_absolute():
             path = root / path
-        store = Store.open(path)
-        store.prune_events(keep_last=EVENTS_KEPT)
+        store = Store.open(path)  # read-only when the workspace cannot be written
+        if not store.readonly:
+            store.prune_events(keep_last=EVENTS_KEPT)
         saved = store.get_setting(SETTINGS_KEY, {}) or {}
         try:
             settings = WorkspaceSettings().merged(saved)

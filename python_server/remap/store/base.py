@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from remap.store.errors import StoreError, StoreLostError
+from remap.store.errors import StoreError, StoreLostError, StoreUnusableError
 from remap.store.records import Event, event_from_row
 
 Clock = Callable[[], float]
@@ -40,8 +40,16 @@ class StoreBase:
 
     path: Path
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        clock: Clock = time.time,
+        *,
+        readonly: bool = False,
+    ) -> None:
         self._conn: sqlite3.Connection | None = conn
+        self.readonly = readonly  # opened read-only: every write raises StoreUnusableError
         self.path = path
         self._clock = clock
         self._lock = threading.RLock()
@@ -89,14 +97,27 @@ class StoreBase:
             lost = self.check_file()
             if lost is not None:
                 raise StoreLostError(f"{lost}; nothing more is written to it")
-            conn.execute("BEGIN IMMEDIATE")
+            if self.readonly:
+                raise StoreUnusableError(
+                    f"the store {self.path} is read-only here (the folder or file is not "
+                    "writable): it can be read, not changed"
+                )
             try:
-                yield conn
-            except BaseException:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                outside = unusable(exc, self.path, "write to")
+                if isinstance(outside, StoreUnusableError):
+                    raise outside from exc
                 raise
-            conn.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -185,3 +206,37 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino)
+
+
+def os_reason(exc: OSError) -> str:
+    """``permission denied``, ``read-only file system``, ``no space left on device``, ..."""
+    return (exc.strerror or str(exc)).lower()
+
+
+# SQLite's words for failures whose cause is outside REMAP, and how we name them.
+_OUTSIDE = (
+    (
+        "readonly",
+        "read-only: the file or its folder is not writable (or the disk is mounted read-only)",
+    ),
+    (
+        "read-only",
+        "read-only: the file or its folder is not writable (or the disk is mounted read-only)",
+    ),
+    ("disk is full", "the disk is full"),
+    ("disk i/o error", "a disk I/O error (is the disk full or gone?)"),
+    ("unable to open", "cannot open the file (permission denied, or a folder missing)"),
+    ("permission", "permission denied"),
+    ("authorization", "permission denied"),
+)
+
+
+def unusable(exc: Exception, path: Path, doing: str) -> StoreError:
+    """The store error for a SQLite failure while ``doing`` (open, write to) the store at
+    ``path``: a :class:`StoreUnusableError` naming the outside cause (read-only, disk full,
+    permission denied), else "not a usable REMAP store" (the file is not a sound database)."""
+    text = str(exc).lower()
+    for needle, reason in _OUTSIDE:
+        if needle in text:
+            return StoreUnusableError(f"cannot {doing} the store {path}: {reason} ({exc})")
+    return StoreError(f"{path} is not a usable REMAP store: {exc}")

@@ -28,12 +28,18 @@ class RawServer:
     """``python -m remap serve`` in ``workspace``; messages from the server land in
     :attr:`inbox` (parsed JSON), its stderr in ``workspace/server.log``."""
 
-    def __init__(self, workspace: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,  # e.g. setpriv … to run as another user
+        log_path: Path | None = None,
+    ) -> None:
         self.workspace = workspace
-        self.log_path = workspace / "server.log"
+        self.log_path = log_path or workspace / "server.log"
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "remap", "serve"],
+            [*(prefix or []), sys.executable, "-m", "remap", "serve"],
             cwd=workspace,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
