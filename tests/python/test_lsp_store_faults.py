@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,50 @@ def test_junk_file_is_still_not_a_usable_store(tmp_path: Path) -> None:
     junk.write_bytes(os.urandom(4096))
     with pytest.raises(StoreError, match="not a usable REMAP store"):
         Store.open(junk)
+
+
+def _wait_shown(server: RawServer, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for params in server.notifications("window/showMessage"):
+            if text in params["message"]:
+                return str(params["message"])
+        time.sleep(0.1)
+    raise AssertionError(f"no window/showMessage with {text!r}")
+
+
+def test_full_disk_is_said_in_the_editor_and_when_space_is_back_simulated(tmp_path: Path) -> None:
+    """Simulated: the fault flag ``REMAP_FAULT_DISK_FULL`` makes the disk count as full."""
+    flag = tmp_path / "disk-full.flag"
+    env = server_env(tmp_path / ".cache", REMAP_FAULT_DISK_FULL=str(flag))
+    server = RawServer(tmp_path, env=env)
+    try:
+        server.initialize({"autoTrain": False})
+        assert server.call("remap/status", {})["result"]
+        flag.touch()
+        full = _wait_shown(server, "is full")
+        assert str(tmp_path / ".remap") in full and "resumes when space is freed" in full
+        flag.unlink()
+        _wait_shown(server, "disk space again")
+    finally:
+        server.close()
+
+
+def test_full_disk_is_said_in_the_terminal_during_train_simulated(tmp_path: Path) -> None:
+    """Simulated with the fault flag: ``remap train`` says the disk is full on stderr."""
+    flag = tmp_path / "disk-full.flag"
+    flag.touch()
+    data = write_npz(tmp_path / "data.npz")
+    env = server_env(tmp_path / ".cache", REMAP_FAULT_DISK_FULL=str(flag))
+
+    def remap(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "remap", *args, "-w", str(tmp_path)],
+            capture_output=True, text=True, env=env, timeout=300, check=False,
+        )  # fmt: skip
+
+    assert remap("settings", f"dataset={data}", "epochs=1", "max_params=5000").returncode == 0
+    assert remap("sample", "1", "--no-train").returncode == 0
+    trained = remap("train", "--models", "1")
+    assert trained.returncode == 0, trained.stderr
+    assert "is full" in trained.stderr and str(tmp_path / ".remap") in trained.stderr

@@ -110,7 +110,14 @@ class RemapServer(LanguageServer):
         rt.on_store_lost = lambda reason: self._on_loop(self._offer_recreate, reason)
         opened = rt.submit(rt.open, self.root, self.initial_settings)
         opened.add_done_callback(self._report_problems)
-        self.watcher = Watcher(rt, self.send_notification, self.send_progress)
+        self.watcher = Watcher(
+            rt,
+            self.send_notification,
+            self.send_progress,
+            warn=lambda text, error: self.show(
+                text, t.MessageType.Error if error else t.MessageType.Info
+            ),
+        )
         self.watcher.start()
 
     def _report_problems(self, future: Any) -> None:

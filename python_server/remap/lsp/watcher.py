@@ -17,6 +17,7 @@ from remap.lsp import protocol as P
 if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
     from remap.service.records import Event, JobRecord, Store
+    from remap.service.workspace import DiskSpace
 
 log = logging.getLogger("remap.lsp")
 
@@ -48,10 +49,13 @@ class Watcher:
         emit: Emit,
         progress: ShowProgress,
         interval: float = POLL_SECONDS,
+        warn: Callable[[str, bool], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.emit = emit
         self.progress = progress
+        self.warn = warn  # (message, is an error): disk full / space back
+        self._space: DiskSpace | None = None
         self.interval = interval
         self.seq: int | None = None
         self._store: Store | None = None
@@ -86,7 +90,13 @@ class Watcher:
             return
         store = rt.workspace().store
         if store is not self._store:  # opened, or recreated after it was lost
+            from remap.service.workspace import DiskSpace
+
             self._store, self.seq = store, None
+            self._space = DiskSpace(store.path)
+        change = self._space.check() if self._space is not None else None
+        if change is not None and self.warn is not None:
+            self.warn(change, bool(self._space and self._space.full))
         lost = store.check_file()
         if lost is not None:
             rt.store_lost(lost)

@@ -5,15 +5,18 @@ cancel, reorder, pause and resume. Training itself happens in worker processes o
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from remap.service.errors import ServiceError
-from remap.service.workspace import Workspace
+from remap.service.workspace import DiskSpace, Workspace
 from remap.store import Store
 from remap.store.errors import JobStateError
 from remap.store.records import JobRecord
+
+log = logging.getLogger("remap.service")
 
 if TYPE_CHECKING:
     from remap.arch.spec import ArchSpec
@@ -165,9 +168,18 @@ def run_until_idle(
     reached) are a :class:`ServiceError` naming the executor."""
     from remap.jobs.executor import ExecutorError
 
+    space = DiskSpace(ws.store.path)
+
+    def tick(store: Store) -> None:
+        change = space.check()  # a full disk is said in the terminal (stderr), not only logged
+        if change is not None:
+            log.warning("%s", change)
+        if progress is not None:
+            progress(store)
+
     executor = start_executor(ws, plan or executor_plan(ws, workers), until_idle=True)
     try:
-        executor.wait_until_idle(progress=progress, timeout=timeout)
+        executor.wait_until_idle(progress=tick, timeout=timeout)
     except ExecutorError as exc:
         raise ServiceError(str(exc), "executor") from None
     finally:

@@ -6,7 +6,9 @@ per thread)."""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,3 +183,48 @@ def _local_path(text: str, field: str) -> str:
     if len(scheme) > 1 and scheme.isascii() and scheme.replace("+", "").isalnum() and "//" in text:
         raise ServiceError(f"{_show(text)} is not a file path or file: URI", field)
     return text
+
+
+MIN_FREE_BYTES = 8 * 1024 * 1024  # below this the store's disk counts as full
+# Fault injection for tests: while the file this names exists, the disk counts as full.
+DISK_FULL_FLAG = "REMAP_FAULT_DISK_FULL"
+
+
+class DiskSpace:
+    """Watches the free space of the disk holding a store, so that a full disk is said in the
+    terminal and the editor instead of only in a worker's log (SQLite answers SQLITE_FULL;
+    the workers retry, and resume with nothing lost once there is space). :meth:`check`
+    returns a message when the state changes (full, or space is back), else None; it looks at
+    most every ``interval`` seconds."""
+
+    def __init__(self, path: Path, interval: float = 2.0) -> None:
+        self.folder = path.parent
+        self.interval = interval
+        self.full = False
+        self._last = 0.0
+
+    def free_bytes(self) -> int | None:
+        flag = os.environ.get(DISK_FULL_FLAG)
+        if flag and os.path.exists(flag):
+            return 0
+        try:
+            return shutil.disk_usage(self.folder).free
+        except OSError:
+            return None
+
+    def check(self) -> str | None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return None
+        self._last = now
+        free = self.free_bytes()
+        full = free is not None and free < MIN_FREE_BYTES
+        if full == self.full:
+            return None
+        self.full = full
+        if full:
+            return (
+                f"REMAP: the disk holding {self.folder} is full ({(free or 0) // 1024} KB free): "
+                "nothing can be saved; training waits and resumes when space is freed"
+            )
+        return f"REMAP: there is disk space again for {self.folder}; training resumes"
