@@ -69,8 +69,12 @@ def test_read_only_workspace_cli_reads_and_names_the_cause_as_nobody(
     listed = _cli(ws, scratch, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [m["id"] for m in json.loads(listed.stdout)] == [model]
-    shown = _cli(ws, scratch, "show", str(model))
-    assert shown.returncode == 0 and "Conv" in shown.stdout, shown.stderr
+    table = _cli(ws, scratch, "list")
+    assert table.returncode == 0 and "sampled" in table.stdout, table.stderr
+    exported = _cli(ws, scratch, "export", str(model), "--out", str(scratch / "m.py"))
+    assert exported.returncode == 0 and "class" in (scratch / "m.py").read_text(), exported.stderr
+    report = _cli(ws, scratch, "report", "--out", str(scratch / "report.html"))
+    assert report.returncode == 0 and (scratch / "report.html").is_file(), report.stderr
     changed = _cli(ws, scratch, "sample", "1")
     assert changed.returncode != 0
     assert "read-only" in changed.stderr and "Traceback" not in changed.stderr

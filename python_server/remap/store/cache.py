@@ -32,6 +32,8 @@ def _check_rows(what: str, ids: Sequence[int], array: npt.NDArray[Any]) -> None:
 
 class CacheMixin(StoreBase):
     def put_matrix(self, kind: str, key: str, ids: Sequence[int], matrix: npt.ArrayLike) -> None:
+        if self.readonly:  # a read-only store keeps no cache (computed again)
+            return
         arr = np.asarray(matrix)
         _check_rows(f"matrix {kind}/{key}", ids, arr)
         with self._write() as conn:
@@ -70,6 +72,8 @@ class CacheMixin(StoreBase):
         after row, each new row's distances to all earlier rows (stored as float32). ``start``
         must equal the rows already stored (0 replaces the whole matrix): a concurrent writer
         that got there first makes this a :class:`StoreError`, nothing written."""
+        if self.readonly:  # a read-only store keeps no cache (computed again)
+            return
         k = len(ids)
         data = np.ascontiguousarray(np.asarray(condensed, dtype=np.float32).reshape(-1))
         expected = k * start + k * (k - 1) // 2
@@ -138,6 +142,8 @@ class CacheMixin(StoreBase):
         coords: npt.ArrayLike,
         meta: Mapping[str, Any],
     ) -> None:
+        if self.readonly:  # a read-only store keeps no cache (computed again)
+            return
         arr = np.asarray(coords)
         _check_rows(f"layout {view}/{key}", ids, arr)
         meta_text = dumps(dict(meta))

@@ -157,6 +157,8 @@ class SummariesMixin(StoreBase):
         return None if row is None else json.loads(row["value"])
 
     def put_cached_value(self, key: str, value: Any) -> None:
+        if self.readonly:  # a read-only store keeps no cache (computed again)
+            return
         text = dumps(value)
         with self._write() as conn:
             conn.execute(
