@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,16 +135,6 @@ def test_junk_file_is_still_not_a_usable_store(tmp_path: Path) -> None:
         Store.open(junk)
 
 
-def _wait_shown(server: RawServer, text: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for params in server.notifications("window/showMessage"):
-            if text in params["message"]:
-                return str(params["message"])
-        time.sleep(0.1)
-    raise AssertionError(f"no window/showMessage with {text!r}")
-
-
 def test_full_disk_is_said_in_the_editor_and_when_space_is_back_simulated(tmp_path: Path) -> None:
     """Simulated: the fault flag ``REMAP_FAULT_DISK_FULL`` makes the disk count as full."""
     flag = tmp_path / "disk-full.flag"
@@ -155,10 +144,10 @@ def test_full_disk_is_said_in_the_editor_and_when_space_is_back_simulated(tmp_pa
         server.initialize({"autoTrain": False})
         assert server.call("remap/status", {})["result"]
         flag.touch()
-        full = _wait_shown(server, "is full")
+        full = server.wait_message("is full")
         assert str(tmp_path / ".remap") in full and "resumes when space is freed" in full
         flag.unlink()
-        _wait_shown(server, "disk space again")
+        server.wait_message("disk space again")
     finally:
         server.close()
 

@@ -33,28 +33,24 @@ def _message_request(server: RawServer, timeout: float = 30.0) -> dict[str, Any]
     raise AssertionError("no window/showMessageRequest")
 
 
-def _wait_message(server: RawServer, text: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for params in server.notifications("window/showMessage"):
-            if text in params["message"]:
-                return str(params["message"])
-        time.sleep(0.1)
-    raise AssertionError(f"no window/showMessage with {text!r}")
-
-
 def _remove_db(db: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
+def _started(root: Path) -> RawServer:
+    """A server on a workspace with one model written through it."""
+    data = write_npz(root / "data.npz")
+    server = RawServer(root)
+    server.initialize({"dataset": str(data), "autoTrain": False})
+    assert _generate(server, 4)["result"]["created"]
+    return server
+
+
 def test_deleted_store_refuses_writes_tells_the_user_and_recreates(tmp_path: Path) -> None:
-    data = write_npz(tmp_path / "data.npz")
     db = tmp_path / ".remap" / "remap.db"
-    server = RawServer(tmp_path)
+    server = _started(tmp_path)
     try:
-        server.initialize({"dataset": str(data), "autoTrain": False})
-        assert _generate(server, 4)["result"]["created"]
         _remove_db(db)
         code, message = error_of(_generate(server, 5))
         assert code == -32603 and "deleted" in message and str(db) in message, message
@@ -62,7 +58,7 @@ def test_deleted_store_refuses_writes_tells_the_user_and_recreates(tmp_path: Pat
         assert "deleted" in request["params"]["message"]
         assert request["params"]["actions"] == [{"title": "Recreate store"}]
         server.send({"jsonrpc": "2.0", "id": request["id"], "result": {"title": "Recreate store"}})
-        _wait_message(server, "using the store")
+        server.wait_message("using the store")
         created = _generate(server, 6)["result"]["created"]
         assert created and db.is_file()
         listed = server.call("remap/listModels", {})["result"]
@@ -72,12 +68,9 @@ def test_deleted_store_refuses_writes_tells_the_user_and_recreates(tmp_path: Pat
 
 
 def test_replaced_store_refuses_writes(tmp_path: Path) -> None:
-    data = write_npz(tmp_path / "data.npz")
     db = tmp_path / ".remap" / "remap.db"
-    server = RawServer(tmp_path)
+    server = _started(tmp_path)
     try:
-        server.initialize({"dataset": str(data), "autoTrain": False})
-        assert _generate(server, 4)["result"]["created"]
         copy = tmp_path / "copy.db"
         shutil.copyfile(db, copy)
         os.replace(copy, db)  # another file at the same path

@@ -131,6 +131,16 @@ class RawServer:
                 break
         return [m.get("params") for m in self.seen if m.get("method") == method and "id" not in m]
 
+    def wait_message(self, text: str, timeout: float = 30.0) -> str:
+        """The first ``window/showMessage`` whose message contains ``text``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for params in self.notifications("window/showMessage"):
+                if text in params["message"]:
+                    return str(params["message"])
+            time.sleep(0.1)
+        raise AssertionError(f"no window/showMessage with {text!r}")
+
     def initialize(self, settings: dict[str, Any] | None = None) -> dict[str, Any]:
         answer = self.call(
             "initialize",
