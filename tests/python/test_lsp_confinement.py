@@ -35,6 +35,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     )
     (model,) = add_trained(root / ".remap" / "remap.db", data, [spec], [0.8])
     (root / "escape").symlink_to(outside, target_is_directory=True)
+    (outside / "target.py").write_text("# not to be overwritten\n")
+    (root / "out_link.py").symlink_to(outside / "target.py")  # a file link pointing out
     (root / "net.py").write_text((FIXTURES / "exported_model.py").read_text())
     (outside / "net.py").write_text((FIXTURES / "exported_model.py").read_text())
     server = RawServer(root)
@@ -58,6 +60,7 @@ def _hostile_paths(env: Env) -> list[str]:
         "escape",  # a symlink inside the workspace pointing out
         "escape/m.py",
         "escape/new/sub",
+        "out_link.py",
         (env.outside / "m.py").as_uri(),
         env.outside.as_uri(),
         "~/remap-escape-test",
@@ -80,6 +83,7 @@ def test_export_outside_the_workspace_is_refused_naming_the_path(env: Env) -> No
         assert message.startswith("path:"), message
         assert repr(path) in message or path[:40] in message, (path, message)
     assert _tree(env.outside) == before
+    assert (env.outside / "target.py").read_text() == "# not to be overwritten\n"
     assert set(os.listdir(Path.home())) == home_before
     assert not (env.root.parent / "escaped").exists()
     assert not (env.root / "file:").exists()
