@@ -262,6 +262,8 @@ def explore(
     should_stop: Callable[[], bool] | None = None,
     workers: int | None = None,
     poll: float = 0.2,
+    population: int = EVOLUTION_POPULATION,
+    sample_size: int = EVOLUTION_SAMPLE,
 ) -> ExploreState:
     """Spend the session's budget (``budget`` trainings in all, counting failed ones); stops
     between polls when ``should_stop()`` says so, leaving the job in flight in the queue to
@@ -274,7 +276,7 @@ def explore(
         evo = (
             RegularizedEvolution.from_dict(state.evolution)
             if state.evolution
-            else RegularizedEvolution(EVOLUTION_POPULATION, EVOLUTION_SAMPLE, seed)
+            else RegularizedEvolution(population, sample_size, seed)
         )
     _save(ws, state)
     stop = should_stop or (lambda: False)
