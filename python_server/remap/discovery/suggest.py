@@ -362,7 +362,10 @@ def suggest(
     flat = len(accs) >= 1 and max(accs) - min(accs) < FLAT_FRONT and len(trained) >= FEW_MODELS
     few = len(trained) < FEW_MODELS
     size = sample_params or (int(statistics.median(m.params for m in models)) if models else None)
-    for i in range(max(n, 1)):
+    # Samples fill what the other advice leaves, and at most half the list when there is
+    # other advice, so a young workspace still sees its refinements.
+    others = sum(1 for x in b.out if x.key not in dismissed)
+    for i in range(max((n + 1) // 2, n - others)):
         sample_seed = seed * 1009 + len(models) + i
         why = (
             f"only {len(trained)} trained model{'s' if len(trained) != 1 else ''}: a new sample "
