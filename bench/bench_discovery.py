@@ -101,7 +101,10 @@ def run_one(data: Path, strategy: str, seed: int, budget: int, args: argparse.Na
                  "seed": seed, "holdout": 0.25, "gc_weights": "off", "threads": 1}  # fmt: skip
     start = time.monotonic()
     with Workspace.open(root, None, overrides) as ws:
-        state = disc.explore(ws, budget, strategy, seed, workers=1)
+        state = disc.explore(
+            ws, budget, strategy, seed, workers=1, population=args.population,
+            sample_size=args.sample_size,
+        )  # fmt: skip
         params = {m.id: m.params or 0 for m in ws.store.list_models()}
         curve, best = [], 0.0
         for _, acc in state.history:
@@ -140,9 +143,12 @@ def main() -> None:
     parser.add_argument("--max-params", type=int, default=200_000)
     parser.add_argument("--hard-n", type=int, default=6000)
     parser.add_argument("--png", default="bench/discovery.png")
+    parser.add_argument("--population", type=int, default=10, help="evolution's population")
+    parser.add_argument("--sample-size", type=int, default=3, help="evolution's tournament")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.budget, args.epochs, args.max_params, args.hard_n = 1, 8, 2, 30_000, 1500
+        args.population, args.sample_size = 4, 2  # else evolution only fills its population
     budgets = [b for b in (10, 20, 40, 60) if b <= args.budget] or [args.budget]
     if args.quick:
         budgets = [2, 4, args.budget]
