@@ -122,3 +122,16 @@ def test_explore_resumes_after_its_process_is_killed(tmp_path: Path) -> None:
         assert state is not None and state.spent == 3 and len(state.history) == 3
         assert len(ws.store.list_models()) == 3  # the interrupted training was not re-drawn
         assert len(_explore_jobs(ws, state)) == 3
+
+
+def test_cli_suggest_prints_json(explored: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from remap.cli.main import main
+
+    assert main(["suggest", "-w", str(explored), "--n", "3", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert len(found) == 3
+    assert all({"kind", "parent", "changes", "reason", "cost"} <= set(s) for s in found)
+    assert main(["suggest", "-w", str(explored), "--n", "2"]) == 0
+    assert "cost:" in capsys.readouterr().out
