@@ -268,7 +268,7 @@ def explore(
     """Spend the session's budget (``budget`` trainings in all, counting failed ones); stops
     between polls when ``should_stop()`` says so, leaving the job in flight in the queue to
     be picked up by the next call with the same session."""
-    from remap.service.queue import start_workers, worker_count
+    from remap.service.queue import executor_plan, start_executor
 
     state = _open_session(ws, session or f"{strategy}-{seed}", strategy, seed, budget)
     evo = None
@@ -287,7 +287,7 @@ def explore(
                 state.pending_model, state.pending_job = _queue_next(ws, state, evo)
                 _save(ws, state)
             if executor is None:
-                executor = start_workers(ws, workers or worker_count(ws), ws.settings.device)
+                executor = start_executor(ws, executor_plan(ws, workers), until_idle=False)
             job = ws.store.get_job(state.pending_job)
             while job.state not in FINISHED_STATES and not stop():
                 executor.restart_dead()
