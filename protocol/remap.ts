@@ -17,6 +17,9 @@ export const Methods = {
   importFile: 'remap/importFile',
   dataset: 'remap/dataset',
   perClassAccuracy: 'remap/perClassAccuracy',
+  suggest: 'remap/suggest',
+  applySuggestion: 'remap/applySuggestion',
+  dismissSuggestion: 'remap/dismissSuggestion',
 } as const;
 
 export const Notifications = {
@@ -283,6 +286,21 @@ export interface DatasetSummary {
   classes: DatasetClass[];
 }
 
+export type SuggestionKind = 'ablate' | 'vary' | 'sample' | 'craft';
+
+/** One suggested experiment (`remap/suggest`): `changes` is what `remap/applySuggestion`
+ * runs — ablate `[{ op: 'remove', index }]`, vary `[{ op: 'vary', seed, maxChanges }]`,
+ * sample `[{ op: 'sample', seed }]`, craft an `Edit[]`; `preview` the child's change log. */
+export interface Suggestion {
+  key: string;
+  kind: SuggestionKind;
+  parent: number | null;
+  changes: Record<string, unknown>[];
+  preview: string[];
+  reason: string;
+  cost: { params: number | null; epochs: number; seconds: number | null };
+}
+
 /** Request params and results by method, so callers get both types from the name. */
 export interface RequestMap {
   'remap/status': { params: Record<string, never>; result: Status };
@@ -300,6 +318,12 @@ export interface RequestMap {
   'remap/importFile': { params: { uri: string; className?: string }; result: GenerateResult };
   'remap/dataset': { params: { perClass?: number }; result: DatasetSummary };
   'remap/perClassAccuracy': { params: Record<string, never>; result: PerClassAccuracy };
+  'remap/suggest': { params: { n?: number; seed?: number }; result: { suggestions: Suggestion[] } };
+  'remap/applySuggestion': {
+    params: Pick<Suggestion, 'kind' | 'parent' | 'changes'> & { train?: boolean };
+    result: GenerateResult;
+  };
+  'remap/dismissSuggestion': { params: { key: string }; result: { dismissed: string[] } };
 }
 
 export type RequestMethod = keyof RequestMap;

@@ -21,8 +21,8 @@ if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
 fi
 stamp="$VENV/.remap-installed"
 if [ ! -f "$stamp" ] || [ python_server/pyproject.toml -nt "$stamp" ]; then
-  log "installing the remap package, its dev tools and the Ray extra"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e "python_server[dev,ray]"
+  log "installing the remap package, its dev tools, the Ray and bench extras"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e "python_server[dev,ray,bench]"
   touch "$stamp"
 fi
 log "python ready: $("$VENV/bin/python" -c 'import torch, remap; print("torch", torch.__version__, "· remap", remap.__version__)')"

@@ -17,6 +17,7 @@ import { RemapServer } from './server';
 import { SECTION, needsRestart, pythonSetting } from './settings';
 import { RemapData } from './state';
 import { createStatusBar } from './statusBar';
+import { registerSuggestions } from './suggestions';
 import { createTrees } from './trees';
 
 let server: RemapServer | undefined;
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     srv,
     panels,
     trees.disposable,
+    registerSuggestions(srv, data),
     createStatusBar(srv, data),
     ...panels.registerSerializers(),
     ...registerCommands({ ...deps, drawer, drawerView: trees.drawer }),

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("codegen",),
     ("store",),
     ("jobs",),
+    ("discovery",),
     ("service",),
     ("lsp", "cli", "report"),
     ("__main__",),

@@ -98,6 +98,22 @@ def valid_params(model: int, job: int, uri: str) -> dict[str, list[Any]]:
         ],
         "remap/importFile": [{"uri": uri, "className": "SmallNet", "train": False}],
         "remap/dataset": [{"perClass": 1}],
+        "remap/suggest": [{"n": 2, "seed": 1}],
+        "remap/applySuggestion": [
+            {
+                "kind": "ablate",
+                "parent": model,
+                "changes": [{"op": "remove", "index": 0}],
+                "train": False,
+            },
+            {
+                "kind": "vary",
+                "parent": model,
+                "changes": [{"op": "vary", "seed": 1, "maxChanges": 1}],
+                "train": False,
+            },
+        ],
+        "remap/dismissSuggestion": [{"key": "sample:1"}],
         "remap.server.showOnMap": [[uri, "SmallNet"]],
         "remap.server.ablate": [[uri, "SmallNet"]],
         "remap.server.vary": [[uri, "SmallNet"]],

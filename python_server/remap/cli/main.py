@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from remap import __version__
 from remap.cli import (
     cmd_demo,
+    cmd_discovery,
     cmd_distances,
     cmd_map,
     cmd_models,
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     cmd_report,
     cmd_serve,
     cmd_weights,
+    cmd_discovery,
 )
 
 

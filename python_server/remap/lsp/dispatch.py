@@ -16,6 +16,7 @@ from typing import Any
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 
 from remap.lsp import handlers_commands as hc
+from remap.lsp import handlers_discovery as hd
 from remap.lsp import handlers_experiments as he
 from remap.lsp import handlers_files as hf
 from remap.lsp import handlers_models as hm
@@ -47,6 +48,9 @@ HANDLERS: dict[str, Handler] = {
     P.IMPORT_FILE: Handler(hf.import_file),
     P.DATASET: Handler(hm.dataset),
     P.PER_CLASS_ACCURACY: Handler(hm.per_class_accuracy),
+    P.SUGGEST: Handler(hd.suggest),
+    P.APPLY_SUGGESTION: Handler(hd.apply_suggestion),
+    P.DISMISS_SUGGESTION: Handler(hd.dismiss_suggestion),
 }
 
 CommandFn = Callable[[Runtime, hc.Target, str | None], dict[str, Any]]

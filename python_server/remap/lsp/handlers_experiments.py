@@ -81,7 +81,9 @@ def _derive(ws: Workspace, p: Params, kind: str, model_id: int, train: bool) -> 
         return ex.run_variation(ws, model_id, count, changes, enabled, seed, train=train)
     edits = p.items("edits")
     assert edits is not None
-    return ex.run_handcrafted(ws, model_id, [_edit(e, i) for i, e in enumerate(edits)], train)
+    return ex.run_handcrafted(
+        ws, model_id, [edit_from_wire(e, i) for i, e in enumerate(edits)], train
+    )
 
 
 def _enabled(value: list[Any] | None) -> list[tuple[int, str]] | None:
@@ -100,9 +102,10 @@ def _enabled(value: list[Any] | None) -> list[tuple[int, str]] | None:
     return pairs
 
 
-def _edit(edit: Any, i: int) -> dict[str, Any]:
+def edit_from_wire(edit: Any, i: int, name: str = "edits") -> dict[str, Any]:
+    """An edit (or a suggestion's change) in engine spelling: layer keys and ``field``."""
     if not isinstance(edit, Mapping):
-        raise ParamError(f"edits[{i}]", f"expected an edit object, got {edit!r}")
+        raise ParamError(f"{name}[{i}]", f"expected an edit object, got {edit!r}")
     out = dict(edit)
     if isinstance(out.get("layer"), Mapping):
         out["layer"] = to_snake(out["layer"])

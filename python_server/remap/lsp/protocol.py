@@ -28,6 +28,9 @@ EXPORT = "remap/export"
 IMPORT_FILE = "remap/importFile"
 DATASET = "remap/dataset"
 PER_CLASS_ACCURACY = "remap/perClassAccuracy"
+SUGGEST = "remap/suggest"
+APPLY_SUGGESTION = "remap/applySuggestion"
+DISMISS_SUGGESTION = "remap/dismissSuggestion"
 
 REQUESTS = (
     STATUS,
@@ -42,6 +45,9 @@ REQUESTS = (
     IMPORT_FILE,
     DATASET,
     PER_CLASS_ACCURACY,
+    SUGGEST,
+    APPLY_SUGGESTION,
+    DISMISS_SUGGESTION,
 )
 
 # -- notifications (server → client) -----------------------------------------------------------
