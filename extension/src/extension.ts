@@ -10,7 +10,7 @@ import { registerCommands } from './commands';
 import { Drawer } from './drawer';
 import { exportModel } from './experiments';
 import { onPythonInterpreterChange } from './interpreter';
-import { createLog, errorText } from './log';
+import { createLog, errorText, log } from './log';
 import { Panels } from './panels';
 import { Notifications, type QueueState } from '../../protocol/remap';
 import { RemapServer } from './server';
@@ -51,10 +51,13 @@ export function activate(context: vscode.ExtensionContext): void {
       else if (n.method === Notifications.queueChanged) data.setQueue(n.params as QueueState);
     }),
     srv.onDidChangeState((state) => {
-      if (state !== 'running') return;
+      if (state !== 'running') {
+        data.forgetQueue();
+        return;
+      }
       const reconnect = everRunning;
       everRunning = true;
-      void data.refresh().then(() => {
+      void refetch(srv, data).then(() => {
         if (!reconnect) return;
         // A new server process: the panels may have missed notifications while it was down.
         log.info('server back: panels refetch');
@@ -92,6 +95,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const interactive =
     (folder !== undefined && fs.existsSync(path.join(folder.uri.fsPath, '.remap'))) || pythonSetting(config) !== '';
   void srv.start(interactive);
+}
+
+/**
+ * Re-read models and queue from a server that just reached 'running'. A read that fails (the
+ * server busy finishing its start-up) is retried while that server still runs, so the status
+ * bar and trees are never left on what the previous server said.
+ */
+async function refetch(srv: RemapServer, data: RemapData): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await data.refresh();
+    if (data.lastError === undefined || srv.state !== 'running' || attempt >= 5) return;
+    log().warn(`re-reading models and queue failed (${data.lastError}); retrying`);
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+  }
 }
 
 export async function deactivate(): Promise<void> {

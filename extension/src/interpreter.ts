@@ -366,6 +366,7 @@ export async function selectInterpreter(folder: vscode.WorkspaceFolder | undefin
   if (current) items.push({ label: '$(clear-all) Clear the setting', description: 'use the Python extension, then python3', action: 'clear' });
   const pick = await vscode.window.showQuickPick(items, {
     title: 'REMAP: Python interpreter for the server',
+    ignoreFocusOut: true,
     placeHolder: current ? `current: ${current}` : 'needs the remap package and torch (REMAP offers to install them)',
   });
   if (!pick) return false;
@@ -374,7 +375,7 @@ export async function selectInterpreter(folder: vscode.WorkspaceFolder | undefin
     const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Python interpreter', defaultUri: folder?.uri });
     value = uris?.[0]?.fsPath;
   } else if (pick.action === 'enter') {
-    value = await vscode.window.showInputBox({ title: 'REMAP: Python interpreter', value: current, prompt: 'A path or a command on the PATH, e.g. /path/to/.venv/bin/python' });
+    value = await vscode.window.showInputBox({ title: 'REMAP: Python interpreter', value: current, ignoreFocusOut: true, prompt: 'A path or a command on the PATH, e.g. /path/to/.venv/bin/python' });
   } else if (pick.action === 'clear') {
     value = '';
   }

@@ -20,24 +20,31 @@ export class RemapData {
   private readonly changed = new Listeners<'models' | 'queue'>();
   private readonly modelTask: SerialTask;
   private readonly queueTask: SerialTask;
-  lastError: string | undefined;
+  private modelError: string | undefined;
+  private queueError: string | undefined;
 
   constructor(private readonly source: DataSource) {
     this.modelTask = new SerialTask(async () => {
       try {
         this.setModels(await this.source.listModels());
-        this.lastError = undefined;
+        this.modelError = undefined;
       } catch (err) {
-        this.lastError = err instanceof Error ? err.message : String(err);
+        this.modelError = err instanceof Error ? err.message : String(err);
       }
     });
     this.queueTask = new SerialTask(async () => {
       try {
         this.setQueue(await this.source.listQueue());
+        this.queueError = undefined;
       } catch (err) {
-        this.lastError = err instanceof Error ? err.message : String(err);
+        this.queueError = err instanceof Error ? err.message : String(err);
       }
     });
+  }
+
+  /** Why the last read of the models or the queue failed; undefined once both succeeded. */
+  get lastError(): string | undefined {
+    return this.modelError ?? this.queueError;
   }
 
   get models(): readonly ModelRow[] {
@@ -77,6 +84,16 @@ export class RemapData {
   /** From `remap/queueChanged` (active jobs only) or `remap/queue` (all jobs). */
   setQueue(state: QueueState): void {
     this.queueState = state;
+    this.changed.fire('queue');
+  }
+
+  /**
+   * Forget the queue: it belonged to a server that is gone, and the next one may differ (jobs
+   * re-queued or failed by the crash); the status bar shows no counts until it is re-read.
+   */
+  forgetQueue(): void {
+    if (this.queueState === undefined) return;
+    this.queueState = undefined;
     this.changed.fire('queue');
   }
 

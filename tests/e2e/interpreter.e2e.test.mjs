@@ -46,9 +46,7 @@ test('an interpreter without remap and torch: say so, offer install (torch pinne
     await fsp.writeFile(path.join(ws, 'net.py'), 'import torch\n');
     await h.openWorkbench(page, cs.url, ws);
     // REMAP activates on Python files; open one from the palette's file picker
-    await page.keyboard.press('Control+P');
-    await h.quickInput(page).input.fill('net.py');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'net.py' }).first().click();
+    await h.quickOpen(page, 'net.py');
 
     const toast = page.locator('.notification-toast', { hasText: 'lacks the REMAP server package (remap) and PyTorch (torch)' });
     await toast.first().waitFor({ timeout: 120_000 });

@@ -45,7 +45,7 @@ function rowLabelled(scope, label) {
 const quickPickRow = (label) => rowLabelled(page.locator('.quick-input-widget'), label);
 
 async function statusBarText() {
-  return (await page.locator('.statusbar-item', { hasText: 'REMAP' }).first().textContent({ timeout: 5_000 })) ?? '';
+  return (await h.remapStatusItem(page).textContent({ timeout: 5_000 })) ?? '';
 }
 
 /** Make the REMAP view container visible and return the pane of view `name`. */
@@ -152,13 +152,12 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     await h.runCommand(page, 'REMAP: Pause Training Queue');
     await h.eventually(async () => /paused/.test(await statusBarText()), { message: 'status bar says paused' });
 
-    await h.runCommand(page, 'REMAP: Ablate Model');
+    await h.runCommandForInput(page, 'REMAP: Ablate Model', /Ablate Model/);
     const qi = h.quickInput(page);
-    await qi.waitTitle(/Ablate Model/);
-    await qi.input.fill(`model ${target.id}`);
+    await qi.fill(`model ${target.id}`);
     await quickPickRow(`model ${target.id}`).first().click();
     await qi.waitTitle(new RegExp(`Ablate model ${target.id}`));
-    assert.equal(await page.locator('.quick-input-widget .monaco-list-row').count(), ablatable);
+    await h.eventually(async () => (await qi.rows.count()) === ablatable, { timeout: 10_000, message: `${ablatable} layers offered` });
     await qi.accept(); // all layers are pre-selected
 
     const logText = await h.waitForLog(cs.userDataDir, LOG, new RegExp(`ablating model ${target.id}: (\\d+) new model`), { timeout: 60_000 });
@@ -208,10 +207,9 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
 
   step('exporting a model from the palette opens the file with the server\'s code lenses', async () => {
     const best = [...(await listModels())].sort((a, b) => (b.val_acc ?? -1) - (a.val_acc ?? -1))[0];
-    await h.runCommand(page, 'REMAP: Export Model as PyTorch');
+    await h.runCommandForInput(page, 'REMAP: Export Model as PyTorch', /Export Model as PyTorch/);
     const qi = h.quickInput(page);
-    await qi.waitTitle(/Export Model as PyTorch/);
-    await qi.input.fill(`model ${best.id}`);
+    await qi.fill(`model ${best.id}`);
     await quickPickRow(`model ${best.id}`).first().click();
     await qi.waitTitle(new RegExp(`export model ${best.id}`));
     await qi.accept(); // remap_models/ (the default)
@@ -232,10 +230,9 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
 
   step('"REMAP: Open Layer Builder" opens the builder on the chosen model as a tab in the map\'s editor group', async () => {
     const model = (await listModels()).find((m) => m.origin === 'sampled');
-    await h.runCommand(page, 'REMAP: Open Layer Builder');
+    await h.runCommandForInput(page, 'REMAP: Open Layer Builder', /Open Layer Builder/);
     const qi = h.quickInput(page);
-    await qi.waitTitle(/Open Layer Builder/);
-    await qi.input.fill(`model ${model.id}`);
+    await qi.fill(`model ${model.id}`);
     await quickPickRow(`model ${model.id}`).first().click();
     const tab = page.locator('.tab', { hasText: `REMAP: Builder · model ${model.id}` }).first();
     await tab.waitFor({ timeout: 30_000 });
@@ -290,7 +287,9 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
 
   step('a crashed language server is restarted automatically, and the log says so', async () => {
     const pids = (text) => [...text.matchAll(/REMAP language server \S+ starting \(pid (\d+)\)/g)].map((m) => Number(m[1]));
-    const seen = pids(await h.readLogs(cs.userDataDir, LOG));
+    const backs = (text) => (text.match(/server back: panels refetch/g) ?? []).length;
+    const before = await h.readLogs(cs.userDataDir, LOG);
+    const seen = pids(before);
     const pid = seen.at(-1);
     assert.ok(pid, 'the server logged its pid');
     process.kill(pid, 'SIGKILL'); // the Python server this test's code-server started
@@ -300,7 +299,9 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
       return now.length > seen.length && now.at(-1) !== pid && now.at(-1);
     }, { timeout: 120_000, message: 'a new server process' });
     assert.notEqual(next, pid);
-    await h.waitForLog(cs.userDataDir, LOG, /server back: panels refetch/, { timeout: 120_000 });
+    // this session's logs already hold earlier "server back" lines (the manual restart): wait for a new one
+    await h.eventually(async () => backs(await h.readLogs(cs.userDataDir, LOG)) > backs(before),
+      { timeout: 180_000, interval: 500, message: 'the extension refetched from the new server' });
     await h.eventually(async () => /REMAP: idle/.test(await statusBarText()), { timeout: 60_000, message: 'status bar back to the queue state' });
     // a request from the webview reaches the new server: switch the left pane to accuracy vs. size
     const n = (await listModels()).filter((m) => m.val_acc !== null).length;

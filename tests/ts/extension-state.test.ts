@@ -46,6 +46,30 @@ describe('RemapData', () => {
     expect(data.models).toEqual([]);
     expect(data.queue).toBeUndefined();
   });
+
+  it('reports a failed queue read until one succeeds, and forgets the queue of a server that went away', async () => {
+    let up = false;
+    const data = new RemapData({
+      listModels: async () => [row(1)],
+      listQueue: async () => {
+        if (!up) throw new Error('server restarting');
+        return emptyQueue;
+      },
+    });
+    await data.refresh();
+    expect(data.lastError).toBe('server restarting');
+    up = true;
+    await data.refresh();
+    expect(data.lastError).toBeUndefined();
+    expect(data.queue).toEqual(emptyQueue);
+    const seen: string[] = [];
+    data.onDidChange((w) => seen.push(w));
+    data.forgetQueue();
+    data.forgetQueue();
+    expect(data.queue).toBeUndefined();
+    expect(seen).toEqual(['queue']);
+    expect(data.models.map((m) => m.id)).toEqual([1]);
+  });
 });
 
 describe('pickOrder', () => {
