@@ -7,6 +7,8 @@
  * of server commands are re-emitted as events for the rest of the extension.
  */
 import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -25,6 +27,7 @@ import { serverArgs } from './interpreterCore';
 import { errorText, log, showError } from './log';
 import { Notifications, type NotificationMethod, type RequestMap, type RequestMethod } from '../../protocol/remap';
 import { SerialTask } from './serialTask';
+import { ServerLogReader } from './serverLog';
 import { SECTION, serverSettings } from './settings';
 
 export type ServerState = 'stopped' | 'starting' | 'running' | 'failed';
@@ -255,6 +258,17 @@ export class RemapServer implements vscode.Disposable {
       outputChannel: channel,
       traceOutputChannel: channel,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // the server logs to stderr at its own levels; keep them (the default tags it all [error])
+      stdioOptions: {
+        stdout: (input, out) => lines(input, (line) => out.info(line)),
+        stderr: (input, out) => {
+          const reader = new ServerLogReader();
+          lines(input, (line) => {
+            const { level, text } = reader.read(line);
+            out[level](text);
+          });
+        },
+      },
       workspaceFolder: folder,
       initializationOptions: () => ({
         settings: serverSettings(vscode.workspace.getConfiguration(SECTION, folder.uri)),
@@ -307,4 +321,8 @@ export class RemapServer implements vscode.Disposable {
     });
     return { action: CloseAction.DoNotRestart, handled: true };
   }
+}
+
+function lines(input: Readable, onLine: (line: string) => void): void {
+  readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on('line', onLine);
 }
