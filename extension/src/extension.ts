@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Drawer } from './drawer';
+import type { EpochNotice } from './epochProgress';
 import { exportModel } from './experiments';
 import { onPythonInterpreterChange } from './interpreter';
 import { createLog, errorText, log } from './log';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
     srv.onNotification((n) => {
       if (n.method === Notifications.modelsChanged) void data.refreshModels();
       else if (n.method === Notifications.queueChanged) data.setQueue(n.params as QueueState);
+      else if (n.method === Notifications.epoch) data.recordEpoch(n.params as EpochNotice);
     }),
     srv.onDidChangeState((state) => {
       if (state !== 'running') {

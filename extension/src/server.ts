@@ -44,6 +44,13 @@ export interface CommandResult {
 }
 
 const READY_TIMEOUT_MS = 120_000;
+/**
+ * How long a stop (restart, setting change, deactivation) waits for the server's shutdown
+ * answer before the client kills it. The server stops its training workers first (each gives
+ * its job back to the queue; bounded at 20 s on the server side), which on a busy machine takes
+ * well over the client's usual 5 s — killing it then logged errors and could orphan a job.
+ */
+const STOP_TIMEOUT_MS = 30_000;
 
 export class RemapServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -182,7 +189,7 @@ export class RemapServer implements vscode.Disposable {
       this.client = undefined;
       this.stopping = true;
       try {
-        if (old.state !== State.Stopped) await old.stop(5_000);
+        if (old.state !== State.Stopped) await old.stop(STOP_TIMEOUT_MS);
       } catch (err) {
         log().warn(`stopping the server: ${errorText(err)}`);
       } finally {
@@ -201,14 +208,15 @@ export class RemapServer implements vscode.Disposable {
       return;
     }
     const interactive = this.interactive;
-    const interpreter = await ensureInterpreter(folder, this.context.asAbsolutePath('python_server'), interactive, () => {
+    const ensured = await ensureInterpreter(folder, this.context.asAbsolutePath('python_server'), interactive, () => {
       void this.restart();
     });
-    if (!interpreter) {
+    if (!('interpreter' in ensured)) {
       this.needsSetup = !interactive;
-      this.fail('no Python interpreter with the remap package and torch (run "REMAP: Restart Server" after setting one up)', false);
+      this.fail(`${ensured.problem} (run "REMAP: Restart Server" after setting one up)`, false);
       return;
     }
+    const { interpreter } = ensured;
     this.interpreter = interpreter;
     const client = this.createClient(folder, interpreter);
     this.client = client;

@@ -4,6 +4,7 @@
  * at most one follow-up) so a burst of `remap/modelsChanged` costs one request. Trees, the
  * status bar and quick picks read it. No 'vscode' import.
  */
+import { type EpochNotice, EpochProgress, type JobProgress } from './epochProgress';
 import { Listeners, type Subscription } from './events';
 import type { ModelRow, QueueState } from '../../protocol/remap';
 import { SerialTask } from './serialTask';
@@ -17,6 +18,7 @@ export class RemapData {
   private rows: ModelRow[] = [];
   private index = new Map<number, ModelRow>();
   private queueState: QueueState | undefined;
+  private readonly epochs = new EpochProgress();
   private readonly changed = new Listeners<'models' | 'queue'>();
   private readonly modelTask: SerialTask;
   private readonly queueTask: SerialTask;
@@ -84,7 +86,19 @@ export class RemapData {
   /** From `remap/queueChanged` (active jobs only) or `remap/queue` (all jobs). */
   setQueue(state: QueueState): void {
     this.queueState = state;
+    this.epochs.keepOnly(new Set(state.jobs.filter((j) => j.state === 'running').map((j) => j.id)));
     this.changed.fire('queue');
+  }
+
+  /** From `remap/epoch`: a running job finished an epoch (the Queue view shows i/n and an ETA). */
+  recordEpoch(notice: EpochNotice): void {
+    this.epochs.record(notice);
+    this.changed.fire('queue');
+  }
+
+  /** Epoch progress of a running job, if an epoch of it finished while we listened. */
+  progress(jobId: number): JobProgress | undefined {
+    return this.epochs.get(jobId);
   }
 
   /**

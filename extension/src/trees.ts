@@ -101,7 +101,13 @@ export class QueueProvider extends Provider<Job> {
     const row = this.data.byId.get(job.modelId);
     const item = new vscode.TreeItem(row ? modelLabel(row) : `model ${job.modelId}`);
     item.id = `job:${job.id}`;
-    item.description = jobDescription(job, row);
+    // the server's `position` is a sort key, not a place in line: count the queued jobs ahead
+    const queued = queueOrder(this.data.queue?.jobs ?? []).filter((j) => j.state === 'queued');
+    const index = queued.findIndex((j) => j.id === job.id);
+    item.description = jobDescription(job, row, {
+      ...(index >= 0 ? { position: { index: index + 1, of: queued.length } } : {}),
+      progress: this.data.progress(job.id),
+    });
     item.tooltip = `job ${job.id} · ${job.state}${job.error ? `\n${job.error}` : ''}${row ? `\n\n${modelTooltip(row)}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(job.state === 'running' ? 'sync~spin' : job.state === 'queued' ? 'clock' : 'circle-outline');
     item.contextValue = `job.${job.state}`;

@@ -175,6 +175,12 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     const labels = () => rows.locator('.label-name').allTextContents();
     await h.eventually(async () => (await queue.locator('.monaco-list-row', { hasText: 'queued' }).count()) === created,
       { message: `${created} queued rows in the Queue view` });
+    // each queued row says its place in line (1, 2, …), not the server's sort key
+    const placesShown = async (n) => {
+      const texts = await rows.locator('.label-description').allTextContents();
+      return texts.length === n && texts.every((t, i) => t.includes(`queued · position ${i + 1} of ${n}`));
+    };
+    await h.eventually(() => placesShown(created), { timeout: 10_000, message: `positions 1…${created} in the Queue view` });
     await h.screenshot(page, 'remap-queue.png');
 
     // inline actions: move the last queued job up (remap/queue reorder), cancel the first one
@@ -191,6 +197,7 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     await first.locator('.action-label[aria-label="Cancel Job"]').click();
     await h.eventually(async () => (await rows.count()) === created - 1 && !(await labels()).includes(cancelled),
       { message: `${cancelled} cancelled` });
+    await h.eventually(() => placesShown(created - 1), { timeout: 10_000, message: `positions 1…${created - 1} after the cancel` });
 
     await h.runCommand(page, 'REMAP: Resume Training Queue');
     const trained = created - 1;
@@ -280,9 +287,9 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     assert.deepEqual(bad, []);
     const ours = await h.readLogs(cs.userDataDir, LOG);
     // a clean session logs no error at all: server stderr keeps the server's own levels
-    const errors = ours.split('\n').filter((l) => /\] \[error\]/.test(l));
+    const errors = ours.split('\n').filter((l) => /^\S+ \S+ \[error\]/.test(l));
     assert.deepEqual(errors, []);
-    assert.match(ours, /\] \[info\] remap-lsp REMAP language server \S+ starting \(pid \d+\)/);
+    assert.match(ours, /^\S+ \S+ \[info\] remap-lsp REMAP language server \S+ starting \(pid \d+\)$/m);
     assert.doesNotMatch(ours, /Traceback \(most recent call last\)/);
   });
 
