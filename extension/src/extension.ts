@@ -46,7 +46,10 @@ export function activate(context: vscode.ExtensionContext): void {
     trees.disposable,
     createStatusBar(srv, data),
     ...panels.registerSerializers(),
-    ...registerCommands({ ...deps, drawer, drawerView: trees.drawer }),
+    ...registerCommands({ ...deps, drawer, drawerView: trees.drawer, modelsView: trees.models, describeViews: trees.describe }),
+    data.onDidChange((what) => {
+      if (what === 'models') void drawer.seed(data.best()?.id);
+    }),
     srv.onNotification((n) => {
       if (n.method === Notifications.modelsChanged) void data.refreshModels();
       else if (n.method === Notifications.queueChanged) data.setQueue(n.params as QueueState);

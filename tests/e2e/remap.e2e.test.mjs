@@ -140,6 +140,20 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     assert.match((await inspector.textContent()) ?? '', /param/i);
   });
 
+  step('the All Models view lists every demo model, best first, and the drawer starts with the best', async () => {
+    const n = demo.models.length;
+    const best = [...demo.models].sort((a, b) => (b.val_acc ?? -1) - (a.val_acc ?? -1) || a.id - b.id)[0];
+    const pane = await remapView('All Models');
+    const header = pane.locator('.pane-header');
+    await h.eventually(async () => new RegExp(`\\b${n} · by accuracy`).test((await header.textContent()) ?? ''),
+      { timeout: 30_000, message: `"${n} · by accuracy" on the All Models header` });
+    const first = pane.locator('.monaco-list-row').first();
+    await h.eventually(async () => ((await first.locator('.label-name').textContent()) ?? '').trim() === `model ${best.id}`,
+      { timeout: 30_000, message: `model ${best.id} first in All Models` });
+    const drawerPane = await remapView('Drawer');
+    await rowLabelled(drawerPane, `model ${best.id}`).first().waitFor({ timeout: 30_000 });
+  });
+
   step('ablating a model from the palette queues its children (queue paused); reorder and cancel inline; the rest train onto the map', async () => {
     const before = (await listModels()).length;
     // a model with no children yet and at least two layers besides the output layer

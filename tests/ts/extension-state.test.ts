@@ -109,6 +109,17 @@ describe('Drawer', () => {
     expect(drawer.has(1)).toBe(true);
   });
 
+  it('starts a never-used drawer with the best model, and only that once', async () => {
+    const m = memento();
+    const drawer = new Drawer(m);
+    expect(await drawer.seed(undefined)).toBe(false);
+    expect(await drawer.seed(7)).toBe(true);
+    expect(drawer.ids).toEqual([7]);
+    await drawer.clear();
+    expect(await drawer.seed(9)).toBe(false);
+    expect(drawer.ids).toEqual([]);
+  });
+
   it('ignores corrupt stored values', () => {
     const m = memento();
     m.values.set(DRAWER_KEY, [1, 'x', 2.5, 3]);
