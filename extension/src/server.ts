@@ -57,6 +57,8 @@ export class RemapServer implements vscode.Disposable {
   private wanted = false;
   private interactive = false;
   private stopping = false;
+  /** Clients we asked to stop (their process ending afterwards is expected, not a crash). */
+  private readonly stopAsked = new WeakSet<LanguageClient>();
   private stateValue: ServerState = 'stopped';
   private readonly lifecycle = new SerialTask(() => this.reconcile());
   private readonly crashes = new CrashPolicy();
@@ -188,6 +190,7 @@ export class RemapServer implements vscode.Disposable {
       const old = this.client;
       this.client = undefined;
       this.stopping = true;
+      this.stopAsked.add(old);
       try {
         if (old.state !== State.Stopped) await old.stop(STOP_TIMEOUT_MS);
       } catch (err) {
@@ -260,7 +263,8 @@ export class RemapServer implements vscode.Disposable {
       },
     };
     log().info(`starting: ${interpreter.command} ${serverArgs().join(' ')} (cwd ${folder.uri.fsPath}, logs ${logDir})`);
-    const channel = log();
+    const made: { client?: LanguageClient } = {};
+    const channel = clientChannel(log(), () => made.client !== undefined && this.stopAsked.has(made.client));
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }],
       outputChannel: channel,
@@ -301,6 +305,7 @@ export class RemapServer implements vscode.Disposable {
       },
     };
     const client = new LanguageClient(SECTION, 'REMAP Language Server', serverOptions, clientOptions);
+    made.client = client;
     for (const method of Object.values(Notifications)) {
       client.onNotification(method, (params: unknown) => this.notificationEmitter.fire({ method, params }));
     }
@@ -333,4 +338,28 @@ export class RemapServer implements vscode.Disposable {
 
 function lines(input: Readable, onLine: (line: string) => void): void {
   readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on('line', onLine);
+}
+
+/**
+ * The channel the language client writes to: ours, except that the process-exit report of a
+ * server we asked to stop is a warning, not an error. After the shutdown handshake (the server
+ * has stopped its workers and answered) the client ends a process that is still tearing down
+ * 2 s later with SIGKILL, which a busy machine makes routine; a crash stays an error.
+ */
+function clientChannel(channel: vscode.LogOutputChannel, stopAsked: () => boolean): vscode.LogOutputChannel {
+  return new Proxy(channel, {
+    get(target, prop) {
+      if (prop === 'error') {
+        return (message: string | Error, ...args: unknown[]) => {
+          if (stopAsked() && typeof message === 'string' && /^Server process exited with (signal|code)/.test(message)) {
+            target.warn(`${message} (a stop REMAP asked for; the shutdown handshake had finished)`, ...args);
+          } else {
+            target.error(message, ...args);
+          }
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
