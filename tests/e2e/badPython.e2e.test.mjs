@@ -10,36 +10,27 @@ import * as h from './harness.mjs';
 
 const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
 const MISSING = '/nonexistent/remap-e2e/bin/python';
-let cs;
-let ext;
-let browser;
-let ws;
+let session;
 let ok = false;
 
 before(async () => {
-  h.checkPrerequisites();
-  ext = await h.installExtension();
-  await fsp.mkdir(h.RUN_ROOT, { recursive: true });
-  ws = await fsp.mkdtemp(path.join(h.RUN_ROOT, 'ws-badpy-'));
-  // a REMAP workspace (activates the extension); the server creates the store once it runs
-  await fsp.mkdir(path.join(ws, '.remap'));
-  await fsp.writeFile(path.join(ws, '.remap', 'remap.db'), '');
-  cs = await h.startCodeServer({ extensionsDir: ext.extensionsDir, settings: h.baseSettings({ 'remap.python': MISSING }) });
-  browser = await h.launchBrowser();
+  session = await h.startSession({
+    prefix: 'ws-badpy-',
+    // a REMAP workspace (activates the extension); the server creates the store once it runs
+    prepare: async (ws) => {
+      await fsp.mkdir(path.join(ws, '.remap'));
+      await fsp.writeFile(path.join(ws, '.remap', 'remap.db'), '');
+    },
+    settings: () => ({ 'remap.python': MISSING }),
+  });
 });
 
 after(async () => {
-  await browser?.close();
-  await cs?.stop();
-  if (ext) await fsp.rm(ext.dir, { recursive: true, force: true });
-  if (ok && !process.env.E2E_KEEP) {
-    await fsp.rm(cs.dir, { recursive: true, force: true });
-    await fsp.rm(ws, { recursive: true, force: true });
-  }
+  await session?.close(ok);
 });
 
 test('a remap.python that does not exist is named as such; panels say "server stopped" with Restart until it runs', { timeout: 400_000 }, async () => {
-  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  const { page, cs, ws } = session;
   try {
     await h.openWorkbench(page, cs.url, ws);
     const toast = page.locator('.notification-toast', { hasText: `remap.python: ${MISSING} does not exist` }).first();

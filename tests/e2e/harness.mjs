@@ -188,6 +188,34 @@ export async function startCodeServer({ extensionsDir, settings }) {
   };
 }
 
+/**
+ * One workbench session for a test file: a fresh workspace folder (`prepare(ws)` fills it), the
+ * packaged extension, code-server with the base settings plus `settings(ws)`, and a browser page.
+ * `close(ok)` ends it and removes its folders when the test passed (E2E_KEEP=1 keeps them).
+ */
+export async function startSession({ prefix, prepare = async () => {}, settings = () => ({}) }) {
+  checkPrerequisites();
+  const ext = await installExtension();
+  await fsp.mkdir(RUN_ROOT, { recursive: true });
+  const ws = await fsp.mkdtemp(path.join(RUN_ROOT, prefix));
+  await prepare(ws);
+  const cs = await startCodeServer({ extensionsDir: ext.extensionsDir, settings: baseSettings(settings(ws)) });
+  const browser = await launchBrowser();
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  return {
+    ws, cs, ext, browser, page,
+    async close(ok) {
+      await browser.close();
+      await cs.stop();
+      await fsp.rm(ext.dir, { recursive: true, force: true });
+      if (ok && !process.env.E2E_KEEP) {
+        await fsp.rm(cs.dir, { recursive: true, force: true });
+        await fsp.rm(ws, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 export async function launchBrowser() {
   await fsp.mkdir(RUN_ROOT, { recursive: true });
   const root = await fsp.mkdtemp(path.join(RUN_ROOT, 'chromium-'));
