@@ -3,7 +3,7 @@
  * after each epoch: the last epoch done, of how many, and the mean seconds an epoch took — what
  * the Queue view needs for "epoch 3/8" with a bar and an ETA. No 'vscode' import.
  */
-import type { EpochMetrics } from './protocol';
+import type { EpochMetrics } from '../../protocol/remap';
 
 export interface JobProgress {
   /** The last finished epoch (1-based). */

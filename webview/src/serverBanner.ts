@@ -5,7 +5,7 @@
  * It lives outside #app, so a panel re-render never removes it; it goes away when the server
  * runs again. The static report has no `server` in its context and never shows it.
  */
-import type { PanelContext } from '../../extension/src/protocol';
+import type { PanelContext } from '../../protocol/remap';
 import { button, h, replaceChildren } from './dom';
 import type { Host } from './host';
 
