@@ -145,7 +145,8 @@ describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
     const best = [...demo.models].sort((a, b) => (b.val_acc ?? -1) - (a.val_acc ?? -1) || a.id - b.id)[0];
     const pane = await remapView('All Models');
     const header = pane.locator('.pane-header');
-    await h.eventually(async () => new RegExp(`\\b${n} · by accuracy`).test((await header.textContent()) ?? ''),
+    // the header's text runs the title into the description ("All Models7 · by accuracy")
+    await h.eventually(async () => new RegExp(`(^|\\D)${n} · by accuracy`).test((await header.textContent()) ?? ''),
       { timeout: 30_000, message: `"${n} · by accuracy" on the All Models header` });
     const first = pane.locator('.monaco-list-row').first();
     await h.eventually(async () => ((await first.locator('.label-name').textContent()) ?? '').trim() === `model ${best.id}`,
