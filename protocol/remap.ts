@@ -352,7 +352,8 @@ export type HostCommand =
   | { name: 'openBuilder'; modelId: number }
   | { name: 'openDiff'; a: number; b: number }
   | { name: 'exportModel'; modelId: number }
-  | { name: 'showError'; message: string };
+  | { name: 'showError'; message: string }
+  | { name: 'restartServer' };
 
 export type WebviewToHost =
   | { kind: 'ready' }
@@ -366,6 +367,8 @@ export interface PanelContext {
   focusModel?: number;
   diff?: { a: number; b: number };
   theme?: 'light' | 'dark' | 'high-contrast';
+  /** The language server's state (absent in the static report): panels say when it is down. */
+  server?: { state: 'stopped' | 'starting' | 'running' | 'failed'; reason?: string };
 }
 
 export type HostToWebview =

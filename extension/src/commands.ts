@@ -23,12 +23,15 @@ import { errorText, log, showLogs } from './log';
 import { pickModel } from './picks';
 import { type Job, ServerCommands } from '../../protocol/remap';
 import type { CommandResult } from './server';
-import type { DrawerProvider } from './trees';
-import { type DrawerSort, modelIdOf, modelIdsOf, moveJob } from './treeData';
+import type { DrawerProvider, ModelsProvider } from './trees';
+import { type DrawerSort, type ModelSort, modelIdOf, modelIdsOf, moveJob } from './treeData';
 
 export interface CommandDeps extends Deps {
   drawer: Drawer;
   drawerView: DrawerProvider;
+  modelsView: ModelsProvider;
+  /** Re-describe the views (counts, sort order) after a change. */
+  describeViews: () => void;
 }
 
 function jobOf(arg: unknown): Job | undefined {
@@ -127,6 +130,23 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (pick) {
         d.drawerView.sort = pick.sort;
         d.drawerView.refresh();
+      }
+    }),
+    reg('remap.sortModels', async () => {
+      const current = d.modelsView.sort;
+      const options: { label: string; sort: ModelSort }[] = [
+        { label: 'Accuracy (best first)', sort: 'accuracy' },
+        { label: 'Parameters (smallest first)', sort: 'params' },
+        { label: 'Recency (newest first)', sort: 'recent' },
+      ];
+      const pick = await vscode.window.showQuickPick(
+        options.map((o) => ({ ...o, description: o.sort === current ? 'current' : undefined })),
+        { title: 'REMAP: Sort All Models' },
+      );
+      if (pick) {
+        d.modelsView.sort = pick.sort;
+        d.modelsView.refresh();
+        d.describeViews();
       }
     }),
     reg('remap.cancelJob', (arg?: unknown) => queueAction(jobOf(arg), 'cancel')),

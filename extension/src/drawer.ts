@@ -35,6 +35,16 @@ export class Drawer {
     await this.set(drawerRemove(this.ids, ids));
   }
 
+  /**
+   * Start a workspace's drawer with `id` (the best model) the first time models are known, so
+   * it does not open empty; once the drawer was ever saved — even cleared — it is left alone.
+   */
+  async seed(id: number | undefined): Promise<boolean> {
+    if (id === undefined || this.store.get<unknown>(DRAWER_KEY) !== undefined) return false;
+    await this.set([id]);
+    return true;
+  }
+
   async clear(): Promise<void> {
     await this.set([]);
   }

@@ -115,7 +115,7 @@ export async function trainModels(deps: Deps, modelIds?: number[]): Promise<void
         picked: r.state === 'untrained' || r.state === 'failed' || r.state === 'cancelled',
         id: r.id,
       })),
-      { title: 'REMAP: Train Models', canPickMany: true, placeHolder: 'Models to (re)train on the workspace data set' },
+      { title: 'REMAP: Train Models', canPickMany: true, ignoreFocusOut: true, placeHolder: 'Models to (re)train on the workspace data set' },
     );
     if (!picked || picked.length === 0) return;
     ids = picked.map((p) => p.id);
@@ -139,7 +139,7 @@ export async function exportModel(deps: Deps, modelId?: number): Promise<void> {
       { label: '$(folder) remap_models/', description: 'in the workspace (default)', target: undefined as string | undefined },
       { label: '$(save-as) Choose a file…', description: 'a .py file inside the workspace', target: 'choose' },
     ],
-    { title: `REMAP: export model ${id}`, placeHolder: 'Where to write the PyTorch file' },
+    { title: `REMAP: export model ${id}`, placeHolder: 'Where to write the PyTorch file', ignoreFocusOut: true },
   );
   if (!where) return;
   let target: string | undefined;
@@ -177,7 +177,7 @@ export async function importModel(deps: Deps, arg?: unknown): Promise<void> {
   const active = vscode.window.activeTextEditor?.document;
   if (!uri && active && active.languageId === 'python' && active.uri.scheme === 'file') {
     const USE = `Import ${path.basename(active.uri.fsPath)}`;
-    const picked = await vscode.window.showQuickPick([USE, 'Choose a file…'], { title: 'REMAP: Import Model from File' });
+    const picked = await vscode.window.showQuickPick([USE, 'Choose a file…'], { title: 'REMAP: Import Model from File', ignoreFocusOut: true });
     if (!picked) return;
     if (picked === USE) uri = active.uri;
   }
@@ -221,6 +221,7 @@ export async function selectDataset(): Promise<void> {
   );
   const pick = await vscode.window.showQuickPick(items, {
     title: 'REMAP: Select Data Set',
+    ignoreFocusOut: true,
     placeHolder: current ? `current: ${current}` : 'current: the workspace setting (bundled digits unless changed)',
   });
   if (!pick) return;

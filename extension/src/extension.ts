@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Drawer } from './drawer';
+import type { EpochNotice } from './epochProgress';
 import { exportModel } from './experiments';
 import { onPythonInterpreterChange } from './interpreter';
-import { createLog, errorText } from './log';
+import { createLog, errorText, log } from './log';
 import { Panels } from './panels';
 import { Notifications, type QueueState } from '../../protocol/remap';
 import { RemapServer } from './server';
@@ -47,16 +48,23 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSuggestions(srv, data),
     createStatusBar(srv, data),
     ...panels.registerSerializers(),
-    ...registerCommands({ ...deps, drawer, drawerView: trees.drawer }),
+    ...registerCommands({ ...deps, drawer, drawerView: trees.drawer, modelsView: trees.models, describeViews: trees.describe }),
+    data.onDidChange((what) => {
+      if (what === 'models') void drawer.seed(data.best()?.id);
+    }),
     srv.onNotification((n) => {
       if (n.method === Notifications.modelsChanged) void data.refreshModels();
       else if (n.method === Notifications.queueChanged) data.setQueue(n.params as QueueState);
+      else if (n.method === Notifications.epoch) data.recordEpoch(n.params as EpochNotice);
     }),
     srv.onDidChangeState((state) => {
-      if (state !== 'running') return;
+      if (state !== 'running') {
+        data.forgetQueue();
+        return;
+      }
       const reconnect = everRunning;
       everRunning = true;
-      void data.refresh().then(() => {
+      void refetch(srv, data).then(() => {
         if (!reconnect) return;
         // A new server process: the panels may have missed notifications while it was down.
         log.info('server back: panels refetch');
@@ -94,6 +102,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const interactive =
     (folder !== undefined && fs.existsSync(path.join(folder.uri.fsPath, '.remap'))) || pythonSetting(config) !== '';
   void srv.start(interactive);
+}
+
+/**
+ * Re-read models and queue from a server that just reached 'running'. A read that fails (the
+ * server busy finishing its start-up) is retried while that server still runs, so the status
+ * bar and trees are never left on what the previous server said.
+ */
+async function refetch(srv: RemapServer, data: RemapData): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await data.refresh();
+    if (data.lastError === undefined || srv.state !== 'running' || attempt >= 5) return;
+    log().warn(`re-reading models and queue failed (${data.lastError}); retrying`);
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+  }
 }
 
 export async function deactivate(): Promise<void> {

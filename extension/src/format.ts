@@ -97,12 +97,53 @@ export function queueStatusTooltip(summary: QueueSummary | undefined): string {
   ].join('\n');
 }
 
-/** "#7 · model 12 — running" style text for a job. */
-export function jobDescription(job: Job, row?: ModelRow): string {
+/** "45 s", "3 min 20 s", "1 h 5 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+
+/** A text progress bar: `width` cells, the done fraction filled ("███░░░░░"). */
+export function progressBar(done: number, total: number, width = 8): string {
+  const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const filled = Math.round(fraction * width);
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+/** Where a job stands for the Queue view: its place in line, or its epoch progress. */
+export interface JobPlace {
+  /** 1-based place among the queued jobs, and how many are queued. */
+  position?: { index: number; of: number };
+  progress?: { epoch: number; epochs: number; secondsPerEpoch: number } | undefined;
+}
+
+/**
+ * The Queue view's text for a job: "queued · position 2 of 5 · 8 epochs · 12.4k params", or
+ * "running · epoch 3/8 ███░░░░░ · ~1 min 20 s left · 12.4k params" (the ETA from the mean
+ * seconds per finished epoch; "epoch –/8" before the first one finished).
+ */
+export function jobDescription(job: Job, row?: ModelRow, place: JobPlace = {}): string {
   const parts: string[] = [job.state];
-  if (job.state === 'queued') parts.push(`position ${job.position}`);
+  const epochsText = `${job.epochs} epoch${job.epochs === 1 ? '' : 's'}`;
+  if (job.state === 'queued') {
+    if (place.position) parts.push(`position ${place.position.index} of ${place.position.of}`);
+    parts.push(epochsText);
+  } else if (job.state === 'running') {
+    const p = place.progress;
+    const total = p?.epochs ?? job.epochs;
+    if (p && p.epoch > 0) {
+      parts.push(`epoch ${p.epoch}/${total} ${progressBar(p.epoch, total)}`);
+      if (Number.isFinite(p.secondsPerEpoch) && p.epoch < total) parts.push(`~${formatDuration((total - p.epoch) * p.secondsPerEpoch)} left`);
+    } else {
+      parts.push(`epoch –/${total} ${progressBar(0, total)}`);
+    }
+  } else {
+    parts.push(epochsText);
+  }
   if (job.cancelRequested) parts.push('cancelling');
-  parts.push(`${job.epochs} epoch${job.epochs === 1 ? '' : 's'}`);
   if (row) parts.push(`${formatParams(row.params)} params`);
   return parts.join(' · ');
 }

@@ -20,15 +20,19 @@ import {
   describeMissing,
   expandPath,
   installSteps,
+  isPathLike,
   isUsable,
   missingParts,
   parseProbe,
+  settingPathProblem,
+  settingRunProblem,
 } from './interpreterCore';
 import { errorText, log, showError, showLogs } from './log';
 import { SECTION, pythonSetting } from './settings';
 
 export const PROBE_TIMEOUT_MS = 90_000;
 export const SELECT_INTERPRETER = 'Select interpreter';
+export const OPEN_SETTINGS = 'Open settings';
 
 export interface Interpreter {
   command: string;
@@ -104,7 +108,18 @@ export async function onPythonInterpreterChange(listener: () => void): Promise<v
 
 // -- probing ----------------------------------------------------------------------------------
 
-/** Run the probe script with `command`; rejects with a readable reason. */
+/** A probe that could not run; `notFound` when there is no such file or command. */
+export class ProbeError extends Error {
+  constructor(
+    message: string,
+    readonly notFound = false,
+  ) {
+    super(message);
+    this.name = 'ProbeError';
+  }
+}
+
+/** Run the probe script with `command`; rejects with a readable reason (a ProbeError). */
 export function probe(command: string, cwd: string | undefined, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -114,15 +129,15 @@ export function probe(command: string, cwd: string | undefined, timeoutMs = PROB
       (err, stdout, stderr) => {
         if (err) {
           const e = err as NodeJS.ErrnoException & { killed?: boolean };
-          if (e.code === 'ENOENT') reject(new Error(`${command}: not found`));
-          else if (e.killed) reject(new Error(`${command}: no answer within ${Math.round(timeoutMs / 1000)} s`));
-          else reject(new Error(`${command}: ${String(stderr).trim().split('\n').pop() || e.message}`));
+          if (e.code === 'ENOENT') reject(new ProbeError(`${command}: not found`, true));
+          else if (e.killed) reject(new ProbeError(`${command}: no answer within ${Math.round(timeoutMs / 1000)} s`));
+          else reject(new ProbeError(`${command}: ${String(stderr).trim().split('\n').pop() || e.message}`));
           return;
         }
         try {
           resolve(parseProbe(String(stdout)));
         } catch (parseErr) {
-          reject(new Error(`${command}: ${errorText(parseErr)}`));
+          reject(new ProbeError(`${command}: ${errorText(parseErr)}`));
         }
       },
     );
@@ -132,17 +147,41 @@ export function probe(command: string, cwd: string | undefined, timeoutMs = PROB
 export type Resolution =
   | { kind: 'ok'; interpreter: Interpreter }
   | { kind: 'incomplete'; interpreter: Interpreter; problem: string }
-  | { kind: 'none'; tried: string[] };
+  | { kind: 'none'; tried: string[] }
+  | { kind: 'badSetting'; problem: string };
 
-/** Try the candidates in order; the first usable one wins, else the first that runs at all. */
+/** The file-system facts about a path (undefined for a command name looked up on the PATH). */
+function pathFacts(file: string): { exists: boolean; isDirectory: boolean; executable: boolean } | undefined {
+  if (!isPathLike(file)) return undefined;
+  try {
+    const st = fs.statSync(file);
+    let executable = true;
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+    } catch {
+      executable = false;
+    }
+    return { exists: true, isDirectory: st.isDirectory(), executable };
+  } catch {
+    return { exists: false, isDirectory: false, executable: false };
+  }
+}
+
+/**
+ * Try the candidates in order; the first usable one wins, else the first that runs at all.
+ * A `remap.python` setting that names nothing runnable is reported as such (naming the setting
+ * and its value) — never passed over for another interpreter the user did not choose.
+ */
 export async function resolveInterpreter(folder: vscode.WorkspaceFolder | undefined): Promise<Resolution> {
   const config = vscode.workspace.getConfiguration(SECTION, folder?.uri);
   const setting = pythonSetting(config);
+  const expanded = setting ? expandPath(setting, folder?.uri.fsPath, os.homedir()) : undefined;
+  if (setting && expanded) {
+    const problem = settingPathProblem(setting, expanded, pathFacts(expanded));
+    if (problem) return { kind: 'badSetting', problem };
+  }
   const fromExtension = setting ? undefined : await interpreterFromPythonExtension(folder?.uri);
-  const candidates = candidateOrder(
-    setting ? expandPath(setting, folder?.uri.fsPath, os.homedir()) : undefined,
-    fromExtension,
-  );
+  const candidates = candidateOrder(expanded, fromExtension);
   const tried: string[] = [];
   let incomplete: { interpreter: Interpreter; problem: string } | undefined;
   for (const c of candidates) {
@@ -159,6 +198,9 @@ export async function resolveInterpreter(folder: vscode.WorkspaceFolder | undefi
       incomplete ??= { interpreter, problem: problem ?? 'is not usable' };
     } catch (err) {
       log().warn(`python candidate ${c.command} (${c.source}) failed: ${errorText(err)}`);
+      if (c.source === 'setting' && setting) {
+        return { kind: 'badSetting', problem: settingRunProblem(setting, c.command, errorText(err), err instanceof ProbeError && err.notFound) };
+      }
       tried.push(errorText(err));
     }
   }
@@ -246,40 +288,53 @@ async function createVenv(base: Interpreter, folder: vscode.WorkspaceFolder): Pr
 
 let prompting = false;
 
-/** Show an error whose "Select interpreter" action runs the command (not awaited by callers). */
-function offerSelect(message: string): void {
-  void showError(message, SELECT_INTERPRETER).then((picked) => {
+/** Show an error with "Select interpreter" (and "Open settings") actions; not awaited by callers. */
+function offerSelect(message: string, openSettings = false): void {
+  const actions = openSettings ? [SELECT_INTERPRETER, OPEN_SETTINGS] : [SELECT_INTERPRETER];
+  void showError(message, ...actions).then((picked) => {
     if (picked === SELECT_INTERPRETER) void vscode.commands.executeCommand('remap.selectInterpreter');
+    if (picked === OPEN_SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.python`);
   });
 }
 
+/** An interpreter with remap and torch, or why there is none (for the status bar and logs). */
+export type Ensured = { interpreter: Interpreter } | { problem: string };
+
 /**
- * An interpreter that has remap and torch, or undefined at once. When `interactive`, the reason
- * is shown without blocking the caller (the server lifecycle must not wait on a notification):
- * an error with "Select interpreter", or the offer to install what is missing — after a
- * successful install `onInstalled` is called (the server restarts).
+ * An interpreter that has remap and torch, or the problem at once. When `interactive`, the
+ * reason is shown without blocking the caller (the server lifecycle must not wait on a
+ * notification): an error with "Select interpreter" (and "Open settings" for a bad
+ * `remap.python`), or the offer to install what is missing — after a successful install
+ * `onInstalled` is called (the server restarts).
  */
 export async function ensureInterpreter(
   folder: vscode.WorkspaceFolder | undefined,
   serverDir: string,
   interactive: boolean,
   onInstalled: () => void,
-): Promise<Interpreter | undefined> {
+): Promise<Ensured> {
   const res = await resolveInterpreter(folder);
-  if (res.kind === 'ok') return res.interpreter;
+  if (res.kind === 'ok') return { interpreter: res.interpreter };
+  if (res.kind === 'badSetting') {
+    const message = `REMAP: ${res.problem}.`;
+    if (interactive) offerSelect(message, true);
+    else log().warn(message);
+    return { problem: res.problem };
+  }
   if (res.kind === 'none') {
     const message = `REMAP: no working Python interpreter (tried ${res.tried.join('; ')}). Set "remap.python" or select one.`;
     if (interactive) offerSelect(message);
     else log().warn(message);
-    return undefined;
+    return { problem: 'no Python interpreter with the remap package and torch' };
   }
   const { interpreter, problem } = res;
   const missing = missingParts(interpreter.probe);
+  const reason = `the Python interpreter ${interpreter.probe.executable} ${problem}`;
   if (!interactive || missing.tooOld) {
-    const message = `REMAP: the Python interpreter ${interpreter.probe.executable} ${problem}.`;
+    const message = `REMAP: ${reason}.`;
     if (interactive) offerSelect(message);
     else log().warn(message);
-    return undefined;
+    return { problem: reason };
   }
   if (!prompting) {
     prompting = true;
@@ -289,7 +344,7 @@ export async function ensureInterpreter(
         prompting = false;
       });
   }
-  return undefined;
+  return { problem: reason };
 }
 
 /** Ask to install what `interpreter` lacks (or to make a .venv first); true once it works. */
@@ -366,6 +421,7 @@ export async function selectInterpreter(folder: vscode.WorkspaceFolder | undefin
   if (current) items.push({ label: '$(clear-all) Clear the setting', description: 'use the Python extension, then python3', action: 'clear' });
   const pick = await vscode.window.showQuickPick(items, {
     title: 'REMAP: Python interpreter for the server',
+    ignoreFocusOut: true,
     placeHolder: current ? `current: ${current}` : 'needs the remap package and torch (REMAP offers to install them)',
   });
   if (!pick) return false;
@@ -374,7 +430,7 @@ export async function selectInterpreter(folder: vscode.WorkspaceFolder | undefin
     const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Python interpreter', defaultUri: folder?.uri });
     value = uris?.[0]?.fsPath;
   } else if (pick.action === 'enter') {
-    value = await vscode.window.showInputBox({ title: 'REMAP: Python interpreter', value: current, prompt: 'A path or a command on the PATH, e.g. /path/to/.venv/bin/python' });
+    value = await vscode.window.showInputBox({ title: 'REMAP: Python interpreter', value: current, ignoreFocusOut: true, prompt: 'A path or a command on the PATH, e.g. /path/to/.venv/bin/python' });
   } else if (pick.action === 'clear') {
     value = '';
   }

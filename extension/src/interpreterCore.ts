@@ -21,9 +21,45 @@ export function expandPath(value: string, workspaceFolder: string | undefined, h
   if (workspaceFolder) v = v.split('${workspaceFolder}').join(workspaceFolder);
   v = v.split('${userHome}').join(home);
   if (v === '~' || v.startsWith('~/')) v = path.join(home, v.slice(1));
-  const looksLikePath = v.includes('/') || v.includes('\\');
-  if (looksLikePath && !path.isAbsolute(v) && workspaceFolder) v = path.join(workspaceFolder, v);
+  if (isPathLike(v) && !path.isAbsolute(v) && workspaceFolder) v = path.join(workspaceFolder, v);
   return v;
+}
+
+/** A path (it has a separator), as opposed to a command looked up on the PATH. */
+export function isPathLike(value: string): boolean {
+  return value.includes('/') || value.includes('\\');
+}
+
+/** What the file system says about the path in the `remap.python` setting. */
+export interface PathFacts {
+  exists: boolean;
+  isDirectory: boolean;
+  executable: boolean;
+}
+
+function shownSetting(raw: string, expanded: string): string {
+  return raw.trim() === expanded ? expanded : `${raw.trim()} (${expanded})`;
+}
+
+/**
+ * Why the `remap.python` setting cannot name an interpreter, before running it — e.g.
+ * "remap.python: /x/y does not exist" — or null when it may (`facts` is undefined for a
+ * command name, which only running it can check).
+ */
+export function settingPathProblem(raw: string, expanded: string, facts: PathFacts | undefined): string | null {
+  if (!facts) return null;
+  const shown = shownSetting(raw, expanded);
+  if (!facts.exists) return `remap.python: ${shown} does not exist`;
+  if (facts.isDirectory) return `remap.python: ${shown} is a folder, not a Python interpreter`;
+  if (!facts.executable) return `remap.python: ${shown} is not executable`;
+  return null;
+}
+
+/** The `remap.python` setting names something that ran but is no working Python (`reason`). */
+export function settingRunProblem(raw: string, expanded: string, reason: string, notFound: boolean): string {
+  const shown = shownSetting(raw, expanded);
+  if (notFound) return `remap.python: ${shown} was not found${isPathLike(expanded) ? '' : ' on the PATH'}`;
+  return `remap.python: ${shown} is not a working Python interpreter (${reason})`;
 }
 
 /** Candidates in the order they are tried, without duplicates and empty entries. */

@@ -61,7 +61,7 @@ class PanelHost implements vscode.Disposable {
   }
 
   fullContext(): PanelContext {
-    return { ...this.context, drawer: this.owner.drawer.ids, theme: themeKind() };
+    return { ...this.context, drawer: this.owner.drawer.ids, theme: themeKind(), server: this.owner.serverStatus() };
   }
 
   /** (Re)load the page; messages wait for its `ready`. */
@@ -153,9 +153,18 @@ export class Panels implements vscode.Disposable {
     this.subs.push(
       server.onNotification((n) => this.broadcast({ kind: 'notification', method: n.method, params: n.params })),
       vscode.window.onDidChangeActiveColorTheme(() => this.broadcastContext()),
+      // panels show a "server stopped" banner with Restart while the server is down
+      server.onDidChangeState(() => this.broadcastContext()),
     );
     const drawerSub = drawer.onDidChange(() => this.broadcastContext());
     this.subs.push({ dispose: () => drawerSub.dispose() });
+  }
+
+  /** What the panels' context says about the server (its state, and why it is not running). */
+  serverStatus(): NonNullable<PanelContext['server']> {
+    const state = this.server.state;
+    const reason = state === 'failed' || state === 'stopped' ? this.server.lastError : undefined;
+    return reason ? { state, reason } : { state };
   }
 
   /** Register one serializer per panel kind (panels survive a window reload). */
@@ -248,6 +257,9 @@ export class Panels implements vscode.Disposable {
       }
       case 'showError':
         void vscode.window.showErrorMessage(`REMAP: ${command.message}`);
+        return;
+      case 'restartServer':
+        await this.server.restart();
         return;
       default:
         log().warn(`${from.kind} panel: unknown host command ${(command as { name: string }).name}`);

@@ -2,6 +2,11 @@
  * Quick picks and input boxes the commands share: choose a model (the inspected or best model
  * first), choose layers of a model (all but the output layer, pre-selected), whole numbers
  * with a range and a default.
+ *
+ * Every quick input of a command sets `ignoreFocusOut`: after a palette pick VS Code gives the
+ * focus back to where it was, and a webview panel takes it asynchronously — often after the
+ * command's first quick pick opened, which focus loss would close before the user saw it (the
+ * command then silently did nothing).
  */
 import * as vscode from 'vscode';
 import { modelDescription, modelLabel } from './format';
@@ -41,6 +46,7 @@ export async function pickModel(server: RemapServer, data: RemapData, o: PickMod
     placeHolder: 'Choose a model (type to filter by name, accuracy or layers)',
     matchOnDescription: true,
     matchOnDetail: true,
+    ignoreFocusOut: true,
   });
   return picked?.id;
 }
@@ -68,6 +74,7 @@ export async function pickLayers(details: ModelDetails, title: string): Promise<
   const picked = await vscode.window.showQuickPick(items, {
     title,
     canPickMany: true,
+    ignoreFocusOut: true,
     placeHolder: 'One child per selected layer, with that layer removed (the output layer is never removed)',
   });
   if (picked === undefined) return undefined;
@@ -81,6 +88,7 @@ export async function askInt(title: string, prompt: string, value: number, min: 
     title,
     prompt,
     value: String(value),
+    ignoreFocusOut: true,
     validateInput: (v) => {
       const n = Number(v.trim());
       return Number.isInteger(n) && n >= min && n <= max ? undefined : `a whole number from ${min} to ${max}`;

@@ -7,6 +7,8 @@
  * of server commands are re-emitted as events for the rest of the extension.
  */
 import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -25,6 +27,7 @@ import { serverArgs } from './interpreterCore';
 import { errorText, log, showError } from './log';
 import { Notifications, type NotificationMethod, type RequestMap, type RequestMethod } from '../../protocol/remap';
 import { SerialTask } from './serialTask';
+import { ServerLogReader } from './serverLog';
 import { SECTION, serverSettings } from './settings';
 
 export type ServerState = 'stopped' | 'starting' | 'running' | 'failed';
@@ -41,12 +44,21 @@ export interface CommandResult {
 }
 
 const READY_TIMEOUT_MS = 120_000;
+/**
+ * How long a stop (restart, setting change, deactivation) waits for the server's shutdown
+ * answer before the client kills it. The server stops its training workers first (each gives
+ * its job back to the queue; bounded at 20 s on the server side), which on a busy machine takes
+ * well over the client's usual 5 s — killing it then logged errors and could orphan a job.
+ */
+const STOP_TIMEOUT_MS = 30_000;
 
 export class RemapServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private wanted = false;
   private interactive = false;
   private stopping = false;
+  /** Clients we asked to stop (their process ending afterwards is expected, not a crash). */
+  private readonly stopAsked = new WeakSet<LanguageClient>();
   private stateValue: ServerState = 'stopped';
   private readonly lifecycle = new SerialTask(() => this.reconcile());
   private readonly crashes = new CrashPolicy();
@@ -178,8 +190,9 @@ export class RemapServer implements vscode.Disposable {
       const old = this.client;
       this.client = undefined;
       this.stopping = true;
+      this.stopAsked.add(old);
       try {
-        if (old.state !== State.Stopped) await old.stop(5_000);
+        if (old.state !== State.Stopped) await old.stop(STOP_TIMEOUT_MS);
       } catch (err) {
         log().warn(`stopping the server: ${errorText(err)}`);
       } finally {
@@ -198,14 +211,15 @@ export class RemapServer implements vscode.Disposable {
       return;
     }
     const interactive = this.interactive;
-    const interpreter = await ensureInterpreter(folder, this.context.asAbsolutePath('python_server'), interactive, () => {
+    const ensured = await ensureInterpreter(folder, this.context.asAbsolutePath('python_server'), interactive, () => {
       void this.restart();
     });
-    if (!interpreter) {
+    if (!('interpreter' in ensured)) {
       this.needsSetup = !interactive;
-      this.fail('no Python interpreter with the remap package and torch (run "REMAP: Restart Server" after setting one up)', false);
+      this.fail(`${ensured.problem} (run "REMAP: Restart Server" after setting one up)`, false);
       return;
     }
+    const { interpreter } = ensured;
     this.interpreter = interpreter;
     const client = this.createClient(folder, interpreter);
     this.client = client;
@@ -249,12 +263,24 @@ export class RemapServer implements vscode.Disposable {
       },
     };
     log().info(`starting: ${interpreter.command} ${serverArgs().join(' ')} (cwd ${folder.uri.fsPath}, logs ${logDir})`);
-    const channel = log();
+    const made: { client?: LanguageClient } = {};
+    const channel = clientChannel(log(), () => made.client !== undefined && this.stopAsked.has(made.client));
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }],
       outputChannel: channel,
       traceOutputChannel: channel,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // the server logs to stderr at its own levels; keep them (the default tags it all [error])
+      stdioOptions: {
+        stdout: (input, out) => lines(input, (line) => out.info(line)),
+        stderr: (input, out) => {
+          const reader = new ServerLogReader();
+          lines(input, (line) => {
+            const { level, text } = reader.read(line);
+            out[level](text);
+          });
+        },
+      },
       workspaceFolder: folder,
       initializationOptions: () => ({
         settings: serverSettings(vscode.workspace.getConfiguration(SECTION, folder.uri)),
@@ -279,6 +305,7 @@ export class RemapServer implements vscode.Disposable {
       },
     };
     const client = new LanguageClient(SECTION, 'REMAP Language Server', serverOptions, clientOptions);
+    made.client = client;
     for (const method of Object.values(Notifications)) {
       client.onNotification(method, (params: unknown) => this.notificationEmitter.fire({ method, params }));
     }
@@ -307,4 +334,32 @@ export class RemapServer implements vscode.Disposable {
     });
     return { action: CloseAction.DoNotRestart, handled: true };
   }
+}
+
+function lines(input: Readable, onLine: (line: string) => void): void {
+  readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on('line', onLine);
+}
+
+/**
+ * The channel the language client writes to: ours, except that the process-exit report of a
+ * server we asked to stop is a warning, not an error. After the shutdown handshake (the server
+ * has stopped its workers and answered) the client ends a process that is still tearing down
+ * 2 s later with SIGKILL, which a busy machine makes routine; a crash stays an error.
+ */
+function clientChannel(channel: vscode.LogOutputChannel, stopAsked: () => boolean): vscode.LogOutputChannel {
+  return new Proxy(channel, {
+    get(target, prop) {
+      if (prop === 'error') {
+        return (message: string | Error, ...args: unknown[]) => {
+          if (stopAsked() && typeof message === 'string' && /^Server process exited with (signal|code)/.test(message)) {
+            target.warn(`${message} (a stop REMAP asked for; the shutdown handshake had finished)`, ...args);
+          } else {
+            target.error(message, ...args);
+          }
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -4,6 +4,7 @@
  * at most one follow-up) so a burst of `remap/modelsChanged` costs one request. Trees, the
  * status bar and quick picks read it. No 'vscode' import.
  */
+import { type EpochNotice, EpochProgress, type JobProgress } from './epochProgress';
 import { Listeners, type Subscription } from './events';
 import type { ModelRow, QueueState } from '../../protocol/remap';
 import { SerialTask } from './serialTask';
@@ -17,27 +18,35 @@ export class RemapData {
   private rows: ModelRow[] = [];
   private index = new Map<number, ModelRow>();
   private queueState: QueueState | undefined;
+  private readonly epochs = new EpochProgress();
   private readonly changed = new Listeners<'models' | 'queue'>();
   private readonly modelTask: SerialTask;
   private readonly queueTask: SerialTask;
-  lastError: string | undefined;
+  private modelError: string | undefined;
+  private queueError: string | undefined;
 
   constructor(private readonly source: DataSource) {
     this.modelTask = new SerialTask(async () => {
       try {
         this.setModels(await this.source.listModels());
-        this.lastError = undefined;
+        this.modelError = undefined;
       } catch (err) {
-        this.lastError = err instanceof Error ? err.message : String(err);
+        this.modelError = err instanceof Error ? err.message : String(err);
       }
     });
     this.queueTask = new SerialTask(async () => {
       try {
         this.setQueue(await this.source.listQueue());
+        this.queueError = undefined;
       } catch (err) {
-        this.lastError = err instanceof Error ? err.message : String(err);
+        this.queueError = err instanceof Error ? err.message : String(err);
       }
     });
+  }
+
+  /** Why the last read of the models or the queue failed; undefined once both succeeded. */
+  get lastError(): string | undefined {
+    return this.modelError ?? this.queueError;
   }
 
   get models(): readonly ModelRow[] {
@@ -77,6 +86,28 @@ export class RemapData {
   /** From `remap/queueChanged` (active jobs only) or `remap/queue` (all jobs). */
   setQueue(state: QueueState): void {
     this.queueState = state;
+    this.epochs.keepOnly(new Set(state.jobs.filter((j) => j.state === 'running').map((j) => j.id)));
+    this.changed.fire('queue');
+  }
+
+  /** From `remap/epoch`: a running job finished an epoch (the Queue view shows i/n and an ETA). */
+  recordEpoch(notice: EpochNotice): void {
+    this.epochs.record(notice);
+    this.changed.fire('queue');
+  }
+
+  /** Epoch progress of a running job, if an epoch of it finished while we listened. */
+  progress(jobId: number): JobProgress | undefined {
+    return this.epochs.get(jobId);
+  }
+
+  /**
+   * Forget the queue: it belonged to a server that is gone, and the next one may differ (jobs
+   * re-queued or failed by the crash); the status bar shows no counts until it is re-read.
+   */
+  forgetQueue(): void {
+    if (this.queueState === undefined) return;
+    this.queueState = undefined;
     this.changed.fire('queue');
   }
 

@@ -28,17 +28,32 @@ export interface DrawerEntry {
 
 export type DrawerSort = 'added' | 'accuracy' | 'params';
 
+/** How the All models view sorts: best accuracy first, fewest parameters first, newest first. */
+export type ModelSort = 'accuracy' | 'params' | 'recent';
+
+/**
+ * One comparison for every model list, so the drawer and All models sort alike: accuracy (best
+ * first, untrained last), parameters (fewest first), recency (newest first: ids only grow);
+ * ties by id. A missing row (a drawer id not in this store) goes last.
+ */
+export function compareModels(sort: ModelSort, a: Pick<ModelRow, 'id' | 'valAcc' | 'params'> | undefined, b: Pick<ModelRow, 'id' | 'valAcc' | 'params'> | undefined): number {
+  if (!a || !b) return (a ? 0 : 1) - (b ? 0 : 1);
+  if (sort === 'accuracy') return (b.valAcc ?? -1) - (a.valAcc ?? -1) || a.id - b.id;
+  if (sort === 'params') return a.params - b.params || a.id - b.id;
+  return b.id - a.id;
+}
+
+export function sortModels(rows: readonly ModelRow[], sort: ModelSort): ModelRow[] {
+  return [...rows].sort((a, b) => compareModels(sort, a, b));
+}
+
 export function drawerEntries(
   ids: readonly number[],
   rows: ReadonlyMap<number, ModelRow>,
   sort: DrawerSort = 'added',
 ): DrawerEntry[] {
   const entries = ids.map((id) => ({ id, row: rows.get(id) }));
-  if (sort === 'accuracy') {
-    entries.sort((a, b) => (b.row?.valAcc ?? -1) - (a.row?.valAcc ?? -1) || a.id - b.id);
-  } else if (sort === 'params') {
-    entries.sort((a, b) => (a.row?.params ?? Infinity) - (b.row?.params ?? Infinity) || a.id - b.id);
-  }
+  if (sort !== 'added') entries.sort((a, b) => compareModels(sort, a.row, b.row) || a.id - b.id);
   return entries;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The REMAP activity-bar views: Drawer (saved models with accuracy and parameters, persisted in
- * the workspace state), Queue (live jobs with inline cancel / move up / move down) and
+ * the workspace state), Queue (live jobs with inline cancel / move up / move down),
  * Experiments (each parent with its ablation / variation / hand-crafted children and their
- * Δaccuracy). Clicking a model reveals it on the map. The node shapes come from treeData.ts.
+ * Δaccuracy) and All models (every model in the store, sorted by accuracy, size or recency).
+ * Clicking a model reveals it on the map. The node shapes come from treeData.ts.
  */
 import * as vscode from 'vscode';
 import type { Drawer } from './drawer';
@@ -16,15 +17,19 @@ import {
   type ExperimentGroupNode,
   type ExperimentModelNode,
   type ExperimentNode,
+  type ModelSort,
   buildExperiments,
   drawerEntries,
   experimentDescription,
   queueOrder,
+  sortModels,
 } from './treeData';
 
 export { modelIdOf } from './treeData';
 
-export const VIEW_IDS = { drawer: 'remap.drawer', queue: 'remap.queue', experiments: 'remap.experiments' } as const;
+export const VIEW_IDS = { drawer: 'remap.drawer', queue: 'remap.queue', experiments: 'remap.experiments', models: 'remap.models' } as const;
+
+export const MODEL_SORT_LABELS: Record<ModelSort, string> = { accuracy: 'by accuracy', params: 'by size', recent: 'newest first' };
 
 const STATE_ICONS: Record<ModelRow['state'], string> = {
   untrained: 'circle-outline',
@@ -86,6 +91,31 @@ export class DrawerProvider extends Provider<DrawerEntry> {
   }
 }
 
+// -- all models -------------------------------------------------------------------------------
+
+export class ModelsProvider extends Provider<ModelRow> {
+  sort: ModelSort = 'accuracy';
+
+  constructor(private readonly data: RemapData) {
+    super();
+  }
+
+  getChildren(element?: ModelRow): ModelRow[] {
+    return element ? [] : sortModels(this.data.models, this.sort);
+  }
+
+  getTreeItem(row: ModelRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(modelLabel(row));
+    item.id = `model:${row.id}`;
+    item.description = `${modelDescription(row)} · ${row.origin}`;
+    item.tooltip = modelTooltip(row, row.parentId !== null ? this.data.byId.get(row.parentId) : undefined);
+    item.iconPath = modelIcon(row);
+    item.contextValue = `model.all.${row.state}`;
+    item.command = reveal(row.id);
+    return item;
+  }
+}
+
 // -- queue ------------------------------------------------------------------------------------
 
 export class QueueProvider extends Provider<Job> {
@@ -101,7 +131,13 @@ export class QueueProvider extends Provider<Job> {
     const row = this.data.byId.get(job.modelId);
     const item = new vscode.TreeItem(row ? modelLabel(row) : `model ${job.modelId}`);
     item.id = `job:${job.id}`;
-    item.description = jobDescription(job, row);
+    // the server's `position` is a sort key, not a place in line: count the queued jobs ahead
+    const queued = queueOrder(this.data.queue?.jobs ?? []).filter((j) => j.state === 'queued');
+    const index = queued.findIndex((j) => j.id === job.id);
+    item.description = jobDescription(job, row, {
+      ...(index >= 0 ? { position: { index: index + 1, of: queued.length } } : {}),
+      progress: this.data.progress(job.id),
+    });
     item.tooltip = `job ${job.id} · ${job.state}${job.error ? `\n${job.error}` : ''}${row ? `\n\n${modelTooltip(row)}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(job.state === 'running' ? 'sync~spin' : job.state === 'queued' ? 'clock' : 'circle-outline');
     item.contextValue = `job.${job.state}`;
@@ -161,8 +197,10 @@ export function createTrees(
   data: RemapData,
   drawer: Drawer,
   server: RemapServer,
-): { drawer: DrawerProvider; queue: QueueProvider; experiments: ExperimentsProvider; disposable: vscode.Disposable } {
+): { drawer: DrawerProvider; queue: QueueProvider; experiments: ExperimentsProvider; models: ModelsProvider; describe: () => void; disposable: vscode.Disposable } {
   const drawerProvider = new DrawerProvider(drawer, data);
+  const modelsProvider = new ModelsProvider(data);
+  const modelsView = vscode.window.createTreeView(VIEW_IDS.models, { treeDataProvider: modelsProvider, canSelectMany: true });
   const queueProvider = new QueueProvider(data);
   const experimentsProvider = new ExperimentsProvider(data);
   const drawerView = vscode.window.createTreeView(VIEW_IDS.drawer, { treeDataProvider: drawerProvider, canSelectMany: true });
@@ -180,11 +218,15 @@ export function createTrees(
     const message = server.state === 'failed' ? `The REMAP server is not running: ${server.lastError ?? 'see the logs'}` : undefined;
     queueView.message = message;
     experimentsView.message = message;
+    modelsView.message = message;
+    const count = data.models.length;
+    modelsView.description = count ? `${count} · ${MODEL_SORT_LABELS[modelsProvider.sort]}` : undefined;
   };
   const dataSub = data.onDidChange((what) => {
     if (what === 'models') {
       drawerProvider.refresh();
       experimentsProvider.refresh();
+      modelsProvider.refresh();
     }
     queueProvider.refresh();
     describe();
@@ -199,7 +241,11 @@ export function createTrees(
     drawer: drawerProvider,
     queue: queueProvider,
     experiments: experimentsProvider,
+    models: modelsProvider,
+    describe,
     disposable: vscode.Disposable.from(
+      modelsView,
+      modelsProvider,
       drawerView,
       queueView,
       experimentsView,

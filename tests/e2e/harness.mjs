@@ -188,6 +188,34 @@ export async function startCodeServer({ extensionsDir, settings }) {
   };
 }
 
+/**
+ * One workbench session for a test file: a fresh workspace folder (`prepare(ws)` fills it), the
+ * packaged extension, code-server with the base settings plus `settings(ws)`, and a browser page.
+ * `close(ok)` ends it and removes its folders when the test passed (E2E_KEEP=1 keeps them).
+ */
+export async function startSession({ prefix, prepare = async () => {}, settings = () => ({}) }) {
+  checkPrerequisites();
+  const ext = await installExtension();
+  await fsp.mkdir(RUN_ROOT, { recursive: true });
+  const ws = await fsp.mkdtemp(path.join(RUN_ROOT, prefix));
+  await prepare(ws);
+  const cs = await startCodeServer({ extensionsDir: ext.extensionsDir, settings: baseSettings(settings(ws)) });
+  const browser = await launchBrowser();
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  return {
+    ws, cs, ext, browser, page,
+    async close(ok) {
+      await browser.close();
+      await cs.stop();
+      await fsp.rm(ext.dir, { recursive: true, force: true });
+      if (ok && !process.env.E2E_KEEP) {
+        await fsp.rm(cs.dir, { recursive: true, force: true });
+        await fsp.rm(ws, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 export async function launchBrowser() {
   await fsp.mkdir(RUN_ROOT, { recursive: true });
   const root = await fsp.mkdtemp(path.join(RUN_ROOT, 'chromium-'));
@@ -224,25 +252,57 @@ export async function openWorkbench(page, url, folder, { logLevel = `info,${EXTE
 }
 
 /**
- * Run a palette command by its title; retries (close + reopen) because an open palette does not
- * refresh when the extension host registers commands later.
+ * Run a palette command by its title, exactly once. Every step waits on a state and the whole
+ * open → fill → pick sequence is retried while the command has not run, because:
+ * - a webview that takes focus asynchronously (a panel revealed or re-activated a moment ago)
+ *   closes the quick input as soon as it opens — the input is then gone before `fill`;
+ * - an open palette does not refresh when the extension host registers commands later;
+ * - the input may be present but not yet hold the text (checked after filling).
+ * The command has run once the palette no longer holds our text after the click (it closes, or
+ * the command's own quick input replaces it); before that a retry cannot run it twice.
  */
-export async function runCommand(page, title, { timeout = 60_000 } = {}) {
+export async function runCommand(page, title, { timeout = 90_000 } = {}) {
   const deadline = Date.now() + timeout;
-  const input = page.locator('.quick-input-widget input.input');
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  const { widget, input } = quickInput(page);
+  const text = `>${title}`;
+  const row = widget.locator('.monaco-list-row', { hasText: title }).first();
+  const holdsText = async () => (await widget.isVisible()) && (await input.inputValue({ timeout: 2_000 }).catch(() => '')) === text;
+  let last = 'never tried';
+  for (let attempt = 1; ; attempt++) {
+    if (Date.now() > deadline) throw new Error(`command "${title}" could not be run from the palette (${attempt - 1} attempts; last: ${last})`);
     try {
-      await row.waitFor({ state: 'visible', timeout: 3_000 });
-      await row.click();
-      return;
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(text, { timeout: 5_000 });
+      if (!(await holdsText())) throw new Error('the palette closed or does not hold the command text after filling');
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      if (!(await holdsText())) throw new Error('the palette closed before the pick');
+      await row.click({ timeout: 5_000 });
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`command "${title}" not found in the palette: ${err}`);
-      await page.keyboard.press('Escape');
-      await sleep(1000);
+      last = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      continue;
+    }
+    const ran = await eventually(async () => !(await holdsText()), { timeout: 10_000, interval: 100, message: 'the palette to close' })
+      .then(() => true, () => false);
+    if (ran) return;
+    last = 'the palette still holds the command after the click (the click did not land)';
+  }
+}
+
+/**
+ * Run a palette command that asks with its own quick input titled `re`; returns that title.
+ * A quick input that a late focus change closed before it was seen returns `undefined` to the
+ * command, which then does nothing — so running the command again is safe.
+ */
+export async function runCommandForInput(page, title, re, { timeout = 120_000, attemptTimeout = 30_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  const qi = quickInput(page);
+  for (;;) {
+    await runCommand(page, title, { timeout: Math.max(10_000, deadline - Date.now()) });
+    try {
+      return await qi.waitTitle(re, Math.min(attemptTimeout, Math.max(1_000, deadline - Date.now())));
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
     }
   }
 }
@@ -250,24 +310,64 @@ export async function runCommand(page, title, { timeout = 60_000 } = {}) {
 /** The open quick pick / input box. */
 export function quickInput(page) {
   const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input.input');
   return {
     widget,
-    input: widget.locator('input.input'),
+    input,
     rows: widget.locator('.monaco-list-row'),
     async waitTitle(re, timeout = 60_000) {
       const deadline = Date.now() + timeout;
       for (;;) {
         const visible = await widget.isVisible().catch(() => false);
-        const title = visible ? await widget.locator('.quick-input-title').textContent().catch(() => '') : '';
+        const title = visible ? await widget.locator('.quick-input-title').textContent({ timeout: 2_000 }).catch(() => '') : '';
         if (visible && re.test(title ?? '')) return title;
-        if (Date.now() > deadline) throw new Error(`no quick input titled ${re} (last: ${title})`);
+        if (Date.now() > deadline) throw new Error(`no quick input titled ${re} (last: ${visible ? title : 'none visible'})`);
         await sleep(200);
       }
     },
+    /** Type `text` into the open quick input and check that it holds it. */
+    async fill(text, timeout = 30_000) {
+      await eventually(async () => {
+        await input.fill(text, { timeout: 5_000 });
+        return (await input.inputValue({ timeout: 2_000 })) === text;
+      }, { timeout, message: `the quick input to hold "${text}"` });
+    },
+    /**
+     * Accept the open quick input (Enter in its own input, not wherever focus went); pressed
+     * again only while the same quick input is still open, i.e. while the first did not land.
+     */
     async accept() {
-      await page.keyboard.press('Enter');
+      const before = await widget.locator('.quick-input-title').textContent({ timeout: 2_000 }).catch(() => null);
+      await eventually(async () => {
+        await input.press('Enter', { timeout: 5_000 });
+        return eventually(async () => {
+          if (!(await widget.isVisible())) return true;
+          return (await widget.locator('.quick-input-title').textContent({ timeout: 2_000 }).catch(() => null)) !== before;
+        }, { timeout: 5_000, interval: 100 }).catch(() => false);
+      }, { timeout: 30_000, interval: 100, message: `quick input "${before}" accepted` });
     },
   };
+}
+
+/** Open a workspace file with Quick Open (Ctrl+P), retried like `runCommand` until its tab shows. */
+export async function quickOpen(page, name, { timeout = 90_000 } = {}) {
+  const { widget, input } = quickInput(page);
+  const tab = page.locator('.tab', { hasText: name }).first();
+  await eventually(async () => {
+    if (await tab.isVisible()) return true;
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(name, { timeout: 5_000 });
+    if ((await input.inputValue({ timeout: 2_000 })) !== name) return false;
+    await widget.locator('.monaco-list-row', { hasText: name }).first().click({ timeout: 10_000 });
+    await tab.waitFor({ state: 'visible', timeout: 10_000 });
+    return true;
+  }, { timeout, interval: 500, message: `${name} opened with Quick Open` });
+}
+
+/** The REMAP status-bar item (by its id, not by text: progress items may also say "REMAP"). */
+export function remapStatusItem(page) {
+  return page.locator('.statusbar-item[id$="remap.status"]');
 }
 
 /** The inner frame of the visible REMAP webview panel (outer iframe → iframe#active-frame). */

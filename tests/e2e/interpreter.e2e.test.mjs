@@ -10,45 +10,29 @@ import { promisify } from 'node:util';
 import * as h from './harness.mjs';
 
 const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
-let cs;
-let ext;
-let browser;
-let ws;
+let session;
 let ok = false;
 
 before(async () => {
-  h.checkPrerequisites();
-  ext = await h.installExtension();
-  await fsp.mkdir(h.RUN_ROOT, { recursive: true });
-  ws = await fsp.mkdtemp(path.join(h.RUN_ROOT, 'ws-bare-'));
-  // a bare virtual environment: Python, but neither remap nor torch (nor pip)
-  await promisify(execFile)('python3', ['-m', 'venv', '--without-pip', path.join(ws, 'bare-venv')]);
-  cs = await h.startCodeServer({
-    extensionsDir: ext.extensionsDir,
-    settings: h.baseSettings({ 'remap.python': path.join(ws, 'bare-venv/bin/python') }),
+  session = await h.startSession({
+    prefix: 'ws-bare-',
+    // a bare virtual environment: Python, but neither remap nor torch (nor pip)
+    prepare: (ws) => promisify(execFile)('python3', ['-m', 'venv', '--without-pip', path.join(ws, 'bare-venv')]),
+    settings: (ws) => ({ 'remap.python': path.join(ws, 'bare-venv/bin/python') }),
   });
-  browser = await h.launchBrowser();
 });
 
 after(async () => {
-  await browser?.close();
-  await cs?.stop();
-  if (ext) await fsp.rm(ext.dir, { recursive: true, force: true });
-  if (ok && !process.env.E2E_KEEP) {
-    await fsp.rm(cs.dir, { recursive: true, force: true });
-    await fsp.rm(ws, { recursive: true, force: true });
-  }
+  await session?.close(ok);
 });
 
 test('an interpreter without remap and torch: say so, offer install (torch pinned first) and "Select interpreter"', { timeout: 300_000 }, async () => {
-  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  const { page, cs, ws } = session;
   try {
     await fsp.writeFile(path.join(ws, 'net.py'), 'import torch\n');
     await h.openWorkbench(page, cs.url, ws);
     // REMAP activates on Python files; open one from the palette's file picker
-    await page.keyboard.press('Control+P');
-    await h.quickInput(page).input.fill('net.py');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'net.py' }).first().click();
+    await h.quickOpen(page, 'net.py');
 
     const toast = page.locator('.notification-toast', { hasText: 'lacks the REMAP server package (remap) and PyTorch (torch)' });
     await toast.first().waitFor({ timeout: 120_000 });

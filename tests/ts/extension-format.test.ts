@@ -4,7 +4,9 @@ import {
   formatDeltaAccuracy,
   formatDeltaParams,
   formatParams,
+  formatDuration,
   jobDescription,
+  progressBar,
   modelDescription,
   modelLabel,
   modelTooltip,
@@ -71,10 +73,24 @@ describe('model text', () => {
     expect(tip).toContain('parent model 1 · Δparams −1k · Δaccuracy +10.0 pp');
     expect(tip).toContain('• Removed MaxPool 2 at index 1');
   });
-  it('describes jobs with their position and cancellation', () => {
-    expect(jobDescription(job(1, { position: 2 }))).toBe('queued · position 2 · 1 epoch');
-    expect(jobDescription(job(1, { state: 'running', cancelRequested: true, epochs: 3 }), row(10))).toBe(
-      'running · cancelling · 3 epochs · 10k params',
+  it('describes queued jobs by their place in line, not the server\u2019s sort key', () => {
+    expect(jobDescription(job(1, { position: 57 }), undefined, { position: { index: 2, of: 3 } })).toBe('queued · position 2 of 3 · 1 epoch');
+    expect(jobDescription(job(1, { position: 57 }))).toBe('queued · 1 epoch');
+  });
+  it('describes running jobs with epoch i/n, a bar and an ETA from the seconds per epoch', () => {
+    const running = job(1, { state: 'running', epochs: 8 });
+    expect(jobDescription(running, row(10), { progress: { epoch: 3, epochs: 8, secondsPerEpoch: 16 } })).toBe(
+      'running · epoch 3/8 ███░░░░░ · ~1 min 20 s left · 10k params',
     );
+    expect(jobDescription(running, undefined, { progress: { epoch: 8, epochs: 8, secondsPerEpoch: 16 } })).toBe('running · epoch 8/8 ████████');
+    expect(jobDescription(running)).toBe('running · epoch –/8 ░░░░░░░░');
+    expect(jobDescription({ ...running, cancelRequested: true }, row(10))).toBe('running · epoch –/8 ░░░░░░░░ · cancelling · 10k params');
+  });
+  it('formats durations and bars', () => {
+    expect(formatDuration(45.4)).toBe('45 s');
+    expect(formatDuration(120)).toBe('2 min');
+    expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3 h 5 min');
+    expect(progressBar(1, 3, 6)).toBe('██░░░░');
+    expect(progressBar(5, 0)).toBe('░░░░░░░░');
   });
 });

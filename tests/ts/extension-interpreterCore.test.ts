@@ -11,6 +11,8 @@ import {
   missingParts,
   parseProbe,
   serverArgs,
+  settingPathProblem,
+  settingRunProblem,
 } from '../../extension/src/interpreterCore';
 
 describe('interpreter resolution order', () => {
@@ -85,5 +87,26 @@ describe('install steps', () => {
   });
   it('starts the server as `-m remap serve`', () => {
     expect(serverArgs()).toEqual(['-m', 'remap', 'serve']);
+  });
+});
+
+describe('a bad remap.python setting', () => {
+  it('names the setting and its value: missing, a folder, not executable', () => {
+    const gone = { exists: false, isDirectory: false, executable: false };
+    expect(settingPathProblem('/x/y', '/x/y', gone)).toBe('remap.python: /x/y does not exist');
+    expect(settingPathProblem('~/venv/bin/python', '/home/u/venv/bin/python', gone)).toBe(
+      'remap.python: ~/venv/bin/python (/home/u/venv/bin/python) does not exist',
+    );
+    expect(settingPathProblem('/x', '/x', { exists: true, isDirectory: true, executable: true })).toMatch(/is a folder/);
+    expect(settingPathProblem('/x/py', '/x/py', { exists: true, isDirectory: false, executable: false })).toBe('remap.python: /x/py is not executable');
+    expect(settingPathProblem('/x/py', '/x/py', { exists: true, isDirectory: false, executable: true })).toBeNull();
+    expect(settingPathProblem('python3.11', 'python3.11', undefined)).toBeNull();
+  });
+
+  it('says when the configured command is not found or is no working Python', () => {
+    expect(settingRunProblem('pythonx', 'pythonx', 'pythonx: not found', true)).toBe('remap.python: pythonx was not found on the PATH');
+    expect(settingRunProblem('/bin/true', '/bin/true', '/bin/true: the interpreter printed no probe result', false)).toBe(
+      'remap.python: /bin/true is not a working Python interpreter (/bin/true: the interpreter printed no probe result)',
+    );
   });
 });

@@ -56,10 +56,10 @@ describe('package.json', () => {
     expect(props['remap.executor'].enum).toEqual(['', 'local', 'ray']);
   });
 
-  it('has the activity-bar container with the four views and an existing icon', () => {
+  it('has the activity-bar container with the five views and an existing icon', () => {
     expect(contributes.viewsContainers.activitybar[0]).toMatchObject({ id: 'remap', title: 'REMAP' });
     expect(existsSync(path.join(root, contributes.viewsContainers.activitybar[0].icon))).toBe(true);
-    expect(contributes.views.remap.map((v: { id: string }) => v.id)).toEqual(['remap.drawer', 'remap.queue', 'remap.experiments', 'remap.suggestions']);
+    expect(contributes.views.remap.map((v: { id: string }) => v.id)).toEqual(['remap.drawer', 'remap.queue', 'remap.experiments', 'remap.models', 'remap.suggestions']);
   });
 
   it('has a walkthrough whose steps link commands and whose media exist', () => {

@@ -46,6 +46,30 @@ describe('RemapData', () => {
     expect(data.models).toEqual([]);
     expect(data.queue).toBeUndefined();
   });
+
+  it('reports a failed queue read until one succeeds, and forgets the queue of a server that went away', async () => {
+    let up = false;
+    const data = new RemapData({
+      listModels: async () => [row(1)],
+      listQueue: async () => {
+        if (!up) throw new Error('server restarting');
+        return emptyQueue;
+      },
+    });
+    await data.refresh();
+    expect(data.lastError).toBe('server restarting');
+    up = true;
+    await data.refresh();
+    expect(data.lastError).toBeUndefined();
+    expect(data.queue).toEqual(emptyQueue);
+    const seen: string[] = [];
+    data.onDidChange((w) => seen.push(w));
+    data.forgetQueue();
+    data.forgetQueue();
+    expect(data.queue).toBeUndefined();
+    expect(seen).toEqual(['queue']);
+    expect(data.models.map((m) => m.id)).toEqual([1]);
+  });
 });
 
 describe('pickOrder', () => {
@@ -83,6 +107,17 @@ describe('Drawer', () => {
     expect(new Drawer(m).ids).toEqual([1]);
     expect(events).toEqual([[3, 1], [1]]);
     expect(drawer.has(1)).toBe(true);
+  });
+
+  it('starts a never-used drawer with the best model, and only that once', async () => {
+    const m = memento();
+    const drawer = new Drawer(m);
+    expect(await drawer.seed(undefined)).toBe(false);
+    expect(await drawer.seed(7)).toBe(true);
+    expect(drawer.ids).toEqual([7]);
+    await drawer.clear();
+    expect(await drawer.seed(9)).toBe(false);
+    expect(drawer.ids).toEqual([]);
   });
 
   it('ignores corrupt stored values', () => {

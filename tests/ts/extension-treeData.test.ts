@@ -10,6 +10,7 @@ import {
   modelIdsOf,
   moveJob,
   queueOrder,
+  sortModels,
 } from '../../extension/src/treeData';
 import { job, row } from './extension-fixtures';
 
@@ -24,6 +25,21 @@ describe('drawer', () => {
     expect(drawerEntries([1, 7, 2, 3], rows, 'params').map((e) => e.id)).toEqual([3, 2, 1, 7]);
     const missing = drawerEntries([7], rows)[0];
     expect(missing?.row).toBeUndefined();
+  });
+});
+
+describe('all models', () => {
+  const rows = [row(1, { valAcc: 0.5, params: 300 }), row(2, { valAcc: 0.9, params: 200 }), row(3, { valAcc: null, state: 'untrained', params: 100 }), row(4, { valAcc: 0.9, params: 400 })];
+  it('sorts by accuracy (untrained last), size and recency, ties by id', () => {
+    expect(sortModels(rows, 'accuracy').map((r) => r.id)).toEqual([2, 4, 1, 3]);
+    expect(sortModels(rows, 'params').map((r) => r.id)).toEqual([3, 2, 1, 4]);
+    expect(sortModels(rows, 'recent').map((r) => r.id)).toEqual([4, 3, 2, 1]);
+  });
+  it('sorts the drawer the same way', () => {
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const ids = [1, 2, 3, 4];
+    expect(drawerEntries(ids, byId, 'accuracy').map((e) => e.id)).toEqual(sortModels(rows, 'accuracy').map((r) => r.id));
+    expect(drawerEntries(ids, byId, 'params').map((e) => e.id)).toEqual(sortModels(rows, 'params').map((r) => r.id));
   });
 });
 

@@ -6,6 +6,7 @@
 import { mountApp, showFatal } from './app';
 import type { VsCodeApi } from './host';
 import { VsCodeHost } from './host';
+import { mountServerBanner } from './serverBanner';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -18,6 +19,7 @@ function start(): void {
   }
   const host = new VsCodeHost(acquireVsCodeApi(), window);
   mountApp(host, root);
+  mountServerBanner(host, root);
   host.ready();
 }
 

@@ -30,6 +30,9 @@ def umap_warmup() -> UmapWarmup:
 def umap_warmup_state() -> str:
     """ "cold" while the warm-up module was never loaded, else the warm-up's state."""
     module = sys.modules.get("remap.analysis.warmup")
-    if module is None:
+    # Another thread may still be importing the module: sys.modules holds it before its
+    # names exist, so a partly initialised module also counts as "cold".
+    shared = getattr(module, "shared_warmup", None)
+    if shared is None:
         return "cold"
-    return str(module.shared_warmup().state)
+    return str(shared().state)
