@@ -18,4 +18,3 @@ def test_engine_errors_name_the_request_field() -> None:
     assert request_field(DataError("tiny.npz", "no such file")) == "dataset"
     assert request_field(ServiceError("x", "count")) is None  # carries its own field
     assert request_field(RuntimeError("boom")) is None  # an internal error, not the request's
-
