@@ -103,6 +103,20 @@ def _needs_training(ws: Workspace, model_id: int) -> bool:
     return not any(j.model_id == model_id for j in ws.store.list_jobs(["queued", "running"]))
 
 
+def import_problem(model: ImportedModel, shown: str) -> str | None:
+    """Why ``model`` (a class of the file named ``shown``) is not imported, as one line
+    naming the file and line (``net.py:12: cannot import Net: …``), or None. A class the
+    diagnostics mark with a shape error is not imported either: the CLI (``remap import``)
+    and the editor (``remap/importFile``, code lenses) refuse the same classes."""
+    if model.spec is None:
+        return model.problem(shown)
+    errors = shape_mismatches(model)
+    if errors:
+        first = errors[0]
+        return f"{shown}:{first.line}: cannot import {model.class_name}: {first.message}"
+    return None
+
+
 def import_classes(
     ws: Workspace, path: Path, text: str, class_name: str | None, train: bool
 ) -> GenerateResult:
@@ -119,19 +133,16 @@ def import_classes(
     if not models:
         raise ServiceError(f"{path.name} defines no nn.Module class")
     result = GenerateResult()
+    shown = path.name
     for model in models:
-        if model.spec is None:
-            result.skipped.append(f"{model.class_name} ({path.name}): {model.error}")
-            continue
-        errors = shape_mismatches(model)  # what the diagnostics mark as errors: not imported
-        if errors:
-            where = f"{model.class_name} ({path.name}): line {errors[0].line}"
-            result.skipped.append(f"{where}: {errors[0].message}")
+        problem = import_problem(model, shown)
+        if problem is not None:
+            result.skipped.append(problem)
             continue
         try:
             added = add_class(ws, model, path, train)
         except ServiceError as exc:
-            result.skipped.append(f"{model.class_name} ({path.name}): {exc}")
+            result.skipped.append(f"{shown}:{model.line}: cannot import {model.class_name}: {exc}")
             continue
         result.jobs += added.jobs
         (result.created if added.created else result.existing).append(added.model_id)

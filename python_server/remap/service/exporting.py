@@ -10,9 +10,10 @@ from typing import Any
 
 from remap.arch import SpecFormatError
 from remap.arch.original import load_model_set
-from remap.codegen import CodegenError, Provenance, import_source, shape_mismatches, write_export
+from remap.codegen import CodegenError, Provenance, import_source, write_export
 from remap.codegen.export import Inference
 from remap.codegen.source import parse_source, read_source
+from remap.service.editing import import_problem
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
 from remap.service.weights import recorded_metrics
@@ -92,15 +93,11 @@ def import_python_file(
         raise ServiceError(f"{shown}: defines no nn.Module class (nothing to import)")
     result = GenerateResult()
     for imported in models:
-        if imported.spec is None:
-            result.skipped.append(imported.problem(shown))
+        problem = import_problem(imported, shown)
+        if problem is not None:
+            result.skipped.append(problem)
             continue
-        errors = shape_mismatches(imported)  # what the editor marks as errors in this class
-        if errors:
-            first = errors[0]
-            where = f"{shown}:{first.line}: cannot import {imported.class_name}"
-            result.skipped.append(f"{where}: {first.message}")
-            continue
+        assert imported.spec is not None  # import_problem names every class without one
         try:
             added = add_spec(
                 ws, imported.spec, name=imported.class_name,
