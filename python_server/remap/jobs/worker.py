@@ -65,13 +65,9 @@ class _SplitCache:
         key = json.dumps(dataset, sort_keys=True)
         split = self._splits.pop(key, None)
         if split is None:
-            from remap.data.registry import load_split
+            from remap.jobs.train_job import load_job_split
 
-            options = dict(dataset)
-            source = str(options.pop("source"))
-            holdout = float(options.pop("holdout", 0.2))
-            seed = int(options.pop("seed", 0))
-            split = load_split(source, holdout, seed, **options)
+            split = load_job_split(dataset)
             while len(self._splits) >= _SPLIT_CACHE_SIZE:
                 self._splits.pop(next(iter(self._splits)))
         self._splits[key] = split  # most recently used last
