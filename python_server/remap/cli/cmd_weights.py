@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
-from remap.cli.common import add_workspace_options, open_workspace
+from remap.cli.common import open_workspace, workspace_command
 from remap.service.weights import collect, human_bytes
 
 
@@ -56,13 +55,7 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
-        parser = sub.add_parser(name, help=help_text, description=help_text)
-        add_workspace_options(parser)
-        parser.set_defaults(handler=handler)
-        return parser
-
-    p = command(
+    p = workspace_command(sub,
         "evaluate", cmd_evaluate,
         "recompute a trained model's accuracy on the workspace's held-out split. TARGET is "
         "a model id (its stored weights) or an exported .py with its .safetensors; a .py "
@@ -73,7 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--weights", help="weights file for a .py (default: its .safetensors)")
     p.add_argument("--json", action="store_true", help="print a JSON object with 'accuracy'")
 
-    p = command(
+    p = workspace_command(sub,
         "gc", cmd_gc,
         "remove weights of superseded runs and deleted models, unreferenced files and old "
         "temporary files (the latest run per model and data set is kept)",

@@ -15,11 +15,11 @@ from remap.cli.common import (
     MODEL_COUNT,
     SEED,
     WORKERS,
-    add_workspace_options,
     fail,
     int_arg,
     open_workspace,
     parse_int_list,
+    workspace_command,
 )
 from remap.cli.errors import one_line
 from remap.cli.output import ProgressBar, model_table
@@ -325,19 +325,15 @@ def add_inherit_option(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
-        parser = sub.add_parser(name, help=help_text, description=help_text)
-        add_workspace_options(parser)
-        parser.set_defaults(handler=handler)
-        return parser
-
-    p = command("sample", cmd_sample, "sample new architectures and queue them for training")
+    p = workspace_command(
+        sub, "sample", cmd_sample, "sample new architectures and queue them for training"
+    )
     p.add_argument("count", type=MODEL_COUNT)
     p.add_argument("--seed", type=SEED, default=None)
     p.add_argument("--transitions", help="JSON file with a layer-transition table and options")
     p.add_argument("--no-train", action="store_true", help="add the models without queueing")
 
-    p = command("train", cmd_train, "run training workers until the queue is empty")
+    p = workspace_command(sub, "train", cmd_train, "run training workers until the queue is empty")
     p.add_argument("--workers", type=WORKERS, default=None, help="0: automatic")
     p.add_argument(
         "--workers-per-gpu", help="training processes per GPU: N or auto (default: setting)"
@@ -349,13 +345,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--models", help="comma-separated model ids to (re)train first")
     p.add_argument("--epochs", type=EPOCHS, default=None)
 
-    p = command("ablate", cmd_ablate, "one child per selected layer with that layer removed")
+    p = workspace_command(
+        sub, "ablate", cmd_ablate, "one child per selected layer with that layer removed"
+    )
     p.add_argument("model", type=ID)
     p.add_argument("--layers", help="comma-separated layer indices (default: every layer)")
     p.add_argument("--no-train", action="store_true")
     add_inherit_option(p)
 
-    p = command("vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)")
+    p = workspace_command(
+        sub, "vary", cmd_vary, "children with random changes (insert/remove/replace/reparam)"
+    )
     p.add_argument("model", type=ID)
     p.add_argument(
         "-n", "--count", type=int_arg(1, 20), default=5, help="number of children (1–20)"
@@ -366,22 +366,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-train", action="store_true")
     add_inherit_option(p)
 
-    p = command("craft", cmd_craft, "apply hand-crafted edits (JSON list or file) to a model")
+    p = workspace_command(
+        sub, "craft", cmd_craft, "apply hand-crafted edits (JSON list or file) to a model"
+    )
     p.add_argument("model", type=ID)
     p.add_argument("edits", help='e.g. \'[{"op":"remove","index":1}]\' or edits.json')
     p.add_argument("--no-train", action="store_true")
     add_inherit_option(p)
 
-    p = command("list", cmd_list, "list the workspace's models with lineage and accuracy")
+    p = workspace_command(
+        sub, "list", cmd_list, "list the workspace's models with lineage and accuracy"
+    )
     p.add_argument("--sort", choices=SORT_KEYS, default="id")
     p.add_argument("--json", action="store_true")
     p.add_argument("--wide", action="store_true", help="show full change lists and layers")
 
-    p = command("show", cmd_show, "show one model: layers, lineage, training curves")
+    p = workspace_command(sub, "show", cmd_show, "show one model: layers, lineage, training curves")
     p.add_argument("model", type=ID)
     p.add_argument("--json", action="store_true")
 
-    p = command(
+    p = workspace_command(sub,
         "export", cmd_export,
         "write a model as a PyTorch file: a workspace model id, or MODELS.json --id ID",
     )  # fmt: skip
@@ -391,18 +395,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--name", help="class name (default: RemapModel<ID>)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    p = command("import", cmd_import, "bring a PyTorch file or a model-set JSON into the map")
+    p = workspace_command(
+        sub, "import", cmd_import, "bring a PyTorch file or a model-set JSON into the map"
+    )
     p.add_argument("file", nargs="?")
     p.add_argument("--example", help="a bundled model set instead of a file: remap-quickdraw")
     p.add_argument("--class", dest="class_name", help="only this nn.Module class")
     p.add_argument("--no-train", action="store_true")
 
-    p = command("queue", cmd_queue, "show, cancel, reorder, pause or resume training jobs")
+    p = workspace_command(
+        sub, "queue", cmd_queue, "show, cancel, reorder, pause or resume training jobs"
+    )
     p.add_argument("--cancel", type=ID, metavar="JOB")
     p.add_argument("--reorder", metavar="JOB,JOB,...")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--pause", action="store_true")
     group.add_argument("--resume", action="store_true")
 
-    p = command("settings", cmd_settings, "show or change workspace settings (KEY=VALUE)")
+    p = workspace_command(
+        sub, "settings", cmd_settings, "show or change workspace settings (KEY=VALUE)"
+    )
     p.add_argument("assignments", nargs="*")

@@ -70,3 +70,16 @@ def parse_int_list(text: str | None, what: str) -> list[int] | None:
     if bad:
         raise ServiceError(f"{bad[0]} is out of range (0 to {2**63 - 1})", what)
     return values
+
+
+def workspace_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Any,
+    help_text: str,
+) -> argparse.ArgumentParser:
+    """A subcommand that works on a workspace (``-w``, ``--store``, ``--dataset``)."""
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    add_workspace_options(parser)
+    parser.set_defaults(handler=handler)
+    return parser
