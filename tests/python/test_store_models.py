@@ -318,3 +318,26 @@ def test_runs_record_their_executor_and_node_and_old_runs_read_as_local(
         ("local", socket.gethostname()),
         ("ray", "10.0.0.7"),
     ]
+
+
+# -- rows written by earlier versions -------------------------------------------------------
+def test_a_one_class_model_from_an_earlier_version_stays_readable(store: Store) -> None:
+    """Earlier versions stored models for one-class data sets; new input needs 2 classes,
+    but reading what the store holds must not make every command of the workspace fail."""
+    old, _ = store.add_model(spec(classes=1), origin="sampled")
+    ok, _ = store.add_model(spec(), origin="sampled")
+    assert store.get_model(old).spec.num_classes == 1
+    assert [m.id for m in store.list_models()] == [old, ok]
+    assert set(store.model_specs([old, ok])) == {old, ok}
+    with pytest.raises(Exception, match="at least 2, got 1"):
+        ArchSpec.from_json(spec(classes=1).to_json())  # new input is still checked
+
+
+def test_an_unreadable_stored_architecture_names_the_model(store: Store) -> None:
+    model_id, _ = store.add_model(spec(), origin="sampled")
+    conn = sqlite3.connect(store.path)
+    conn.execute("UPDATE models SET spec = ? WHERE id = ?", ('{"layers": 3}', model_id))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match=rf"model {model_id}: its stored architecture"):
+        store.get_model(model_id)

@@ -54,7 +54,10 @@ class ArchSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> ArchSpec:
+    def from_dict(cls, data: Any, *, min_classes: int = 2) -> ArchSpec:
+        """Parse and check a spec document. ``min_classes`` is 2 for new input; the store
+        passes 1 for what it already holds, because earlier versions accepted a one-class
+        output and a workspace must stay readable (see ``remap.store.records``)."""
         if not isinstance(data, Mapping):
             raise SpecFormatError("", f"a spec must be an object, got {type(data).__name__}")
         extra = sorted(set(data) - {"version", "input_shape", "num_classes", "layers"})
@@ -75,9 +78,9 @@ class ArchSpec:
                 f"expected [channels, height, width] of positive integers, got {shape!r}",
             )
         classes = data.get("num_classes")
-        if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        if isinstance(classes, bool) or not isinstance(classes, int) or classes < min_classes:
             raise SpecFormatError(
-                "num_classes", f"expected an integer of at least 2, got {classes!r}"
+                "num_classes", f"expected an integer of at least {min_classes}, got {classes!r}"
             )
         layers = data.get("layers")
         if not isinstance(layers, Sequence) or isinstance(layers, str):
@@ -90,14 +93,14 @@ class ArchSpec:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> ArchSpec:
+    def from_json(cls, text: str, *, min_classes: int = 2) -> ArchSpec:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecFormatError("", f"not valid JSON: {exc}") from None
         except RecursionError:
             raise SpecFormatError("", "JSON nested too deeply to read") from None
-        return cls.from_dict(data)
+        return cls.from_dict(data, min_classes=min_classes)
 
     def to_msgpack(self) -> bytes:
         return msgpack.packb(self.to_dict(), use_bin_type=True)  # type: ignore[no-any-return]

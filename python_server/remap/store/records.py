@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from remap.arch.errors import SpecFormatError
 from remap.arch.spec import ArchSpec
 from remap.store.blobs import unpack_array
+from remap.store.errors import StoreError
 from remap.train.config import TrainConfig
 from remap.train.metrics import EpochMetrics
 
@@ -106,11 +108,22 @@ class Event:
     created_at: float = 0.0
 
 
+def stored_spec(model_id: int, text: str) -> ArchSpec:
+    """The architecture the store holds for ``model_id``. Read leniently where an earlier
+    version was lenient (a one-class output), so one old row cannot make every command of a
+    workspace fail; anything else unreadable is a :class:`StoreError` naming the model."""
+    try:
+        return ArchSpec.from_json(text, min_classes=1)
+    except SpecFormatError as exc:
+        reason = f"model {model_id}: its stored architecture cannot be read ({exc})"
+        raise StoreError(reason) from None
+
+
 def model_from_row(row: sqlite3.Row) -> ModelRecord:
     return ModelRecord(
         id=row["id"],
         name=row["name"],
-        spec=ArchSpec.from_json(row["spec"]),
+        spec=stored_spec(row["id"], row["spec"]),
         content_hash=row["content_hash"],
         origin=row["origin"],
         parent_id=row["parent_id"],

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from remap.arch.spec import ArchSpec
 from remap.store.base import StoreBase, dumps
 from remap.store.blobs import unpack_array
+from remap.store.records import stored_spec
 
 _LATEST_FINISHED = (
     "SELECT MAX(id) FROM runs WHERE state = 'finished' AND fingerprint = ? GROUP BY model_id"
@@ -92,7 +93,7 @@ class SummariesMixin(StoreBase):
             for chunk in _chunks(list(ids)):
                 marks = ",".join("?" * len(chunk))
                 for r in conn.execute(f"SELECT id, spec FROM models WHERE id IN ({marks})", chunk):
-                    out[int(r["id"])] = ArchSpec.from_json(r["spec"])
+                    out[int(r["id"])] = stored_spec(int(r["id"]), r["spec"])
         return out
 
     def run_summaries(self, fingerprint: str) -> list[RunSummary]:
