@@ -58,14 +58,13 @@ def warmup_enabled() -> bool:
 class Runtime:
     """See the module docstring. Methods marked *service thread* must run there (through
     :meth:`submit` / :meth:`call`); the attributes ``input_shape``, ``num_classes``,
-    ``dataset_error``, ``max_params`` and ``auto_train`` are snapshots any thread may read."""
+    ``dataset_error`` and ``auto_train`` are snapshots any thread may read."""
 
     def __init__(self) -> None:
         self.root = Path.cwd()
         self.store_path: str | None = None
         self._store_setting: Any = None  # remap.storePath as the client sent it
         self.auto_train = True
-        self.max_params = 1_000_000
         self.input_shape: tuple[int, int, int] | None = None
         self.num_classes: int | None = None
         self.dataset_error: str | None = None
@@ -151,7 +150,6 @@ class Runtime:
                 "cannot be written): models and maps can be viewed, nothing can be changed"
             )
         problems += self.apply_settings(settings, initial=True)
-        self._snapshot()
         return problems
 
     def apply_settings(self, settings: Mapping[str, Any], initial: bool = False) -> list[str]:
@@ -199,7 +197,6 @@ class Runtime:
                 problems.append(f"remap.dataset: {reason}; keeping {ws.settings.dataset!r}")
         if changes:
             ws.update_settings(changes)
-        self._snapshot()
         if initial or ws.settings.dataset_ref() != dataset_before:
             self.load_dataset()
         return problems
@@ -233,10 +230,6 @@ class Runtime:
         self._results = ResultCache()
         self.index_dirty = True
         return str(self._ws.store.path)
-
-    def _snapshot(self) -> None:
-        if self._ws is not None:
-            self.max_params = self._ws.settings.max_params
 
     def settings_dict(self) -> dict[str, Any]:
         """*Service thread*: the settings as the status reports them."""
