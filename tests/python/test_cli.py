@@ -57,7 +57,7 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, reference_dir: Path) -> Non
         ),
         (("show", "42", "-w", tmp_path), "unknown model id 42"),
         (("craft", "1", "[{", "-w", tmp_path), "edits: not valid JSON"),
-        (("settings", "epochs=0", "-w", tmp_path), "epochs: expected an integer ≥ 1"),
+        (("settings", "epochs=0", "-w", tmp_path), "epochs: expected an integer 1…100,000"),
         (("sample", "2", "-w", tmp_path, "--dataset", tmp_path / "nothing.npz"), "nothing.npz"),
     ]
     for args, needle in cases:

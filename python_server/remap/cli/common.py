@@ -4,6 +4,7 @@ arguments and error reporting."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,10 @@ def add_workspace_options(parser: argparse.ArgumentParser) -> None:
 
 def open_workspace(args: argparse.Namespace, **overrides: Any) -> Workspace:
     changes = {"dataset": getattr(args, "dataset", None), **overrides}
-    return Workspace.open(args.workspace, args.store, {k: v for k, v in changes.items() if v})
+    workspace = Workspace.open(args.workspace, args.store, {k: v for k, v in changes.items() if v})
+    for note in workspace.settings_notes:
+        print(f"remap: warning: {note}", file=sys.stderr)
+    return workspace
 
 
 def int_arg(minimum: int, maximum: int | None = None) -> Callable[[str], int]:

@@ -71,6 +71,8 @@ class Runtime:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.on_dataset: Callable[[], None] | None = None  # called once a data set is loaded
         self.on_store_lost: Callable[[str], None] | None = None  # called once per lost store
+        # called once per settings that cannot start training (a device this machine lacks)
+        self.on_executor_error: Callable[[str], None] | None = None
         self.index_dirty = True  # the relatives index of code actions must be rebuilt
         self.cache: dict[str, Any] = {}  # service-thread caches (see handlers_commands)
         self._ws: Workspace | None = None
@@ -144,6 +146,7 @@ class Runtime:
             log.error("%s", self._open_error, exc_info=True)
             return [*problems, self._open_error]
         self._open_error = None
+        problems += [f"REMAP: {note}" for note in self._ws.settings_notes]
         if self._ws.store.readonly:
             problems.append(
                 f"REMAP: the store {self._ws.store.path} is read-only here (the workspace "
@@ -331,7 +334,10 @@ class Runtime:
             executor = start_executor(ws, plan, until_idle=False)
         except Exception as exc:
             self._failed_key = key
-            log.error("cannot start the training executor: %s", " ".join(str(exc).split()))
+            reason = " ".join(str(exc).split())
+            log.error("cannot start the training executor: %s", reason)
+            if self.on_executor_error is not None:
+                self.on_executor_error(f"REMAP cannot start training: {reason}")
             return
         self._failed_key = None
         log.info("started the %s executor: %s", plan.kind, plan)

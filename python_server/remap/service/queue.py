@@ -115,6 +115,8 @@ def executor_plan(
     kind = executor or s.executor
     if kind not in EXECUTORS:
         raise ServiceError(f"expected one of {', '.join(EXECUTORS)}, got {kind!r}", "executor")
+    if kind == "local":  # Ray nodes have their own devices; a local worker has this one
+        _check_device_here(s.device)
     wpg_setting = workers_per_gpu_value(
         s.workers_per_gpu if workers_per_gpu is None else workers_per_gpu
     )
@@ -136,6 +138,21 @@ def executor_plan(
         ray_address=s.ray_address if ray_address is None else ray_address.strip(),
         cpus=(workers or s.workers or None),
     )
+
+
+def _check_device_here(preference: str) -> None:
+    """A device this machine lacks is the setting's fault, not the models': say so before
+    any job is claimed, instead of failing every queued job with the same error."""
+    from remap.train.device import DeviceError, choose_device
+
+    try:
+        choose_device(preference)
+    except DeviceError as exc:
+        raise ServiceError(
+            f"{exc} (change it with `remap settings device=auto`, or the remap.device "
+            "setting); no job was started",
+            "device",
+        ) from None
 
 
 def start_executor(ws: Workspace, plan: ExecutorPlan, until_idle: bool) -> Executor:

@@ -13,6 +13,13 @@ from remap.service.errors import ServiceError
 PROJECTIONS = ("umap", "mds")
 EXECUTORS = ("local", "ray")
 MAX_WORKERS_PER_GPU = 64
+# Upper bounds: a value past these is a typo, and would otherwise fail deep inside training
+# (numpy seeds are 32-bit; a process count or epoch count this large cannot be meant).
+MAX_SEED = 2**32 - 1
+MAX_WORKERS = 256
+MAX_THREADS = 1024
+MAX_EPOCHS = 100_000
+MAX_PARAMS = 10**12
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,9 @@ class WorkspaceSettings:
 
 
 def _check(key: str, value: Any) -> Any:
-    def integer(minimum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ServiceError(f"expected an integer ≥ {minimum}, got {value!r}", key)
+    def integer(minimum: int, maximum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise ServiceError(f"expected an integer {minimum}…{maximum:,}, got {value!r}", key)
         return value
 
     if key in ("dataset", "device"):
@@ -105,13 +112,15 @@ def _check(key: str, value: Any) -> Any:
             )
         return value.strip()
     if key == "threads":
-        return None if value is None else integer(1)
-    if key in ("workers", "data_seed", "seed"):
-        return integer(0)
+        return None if value is None else integer(1, MAX_THREADS)
+    if key == "workers":
+        return integer(0, MAX_WORKERS)
+    if key in ("data_seed", "seed"):
+        return integer(0, MAX_SEED)
     if key == "epochs":
-        return integer(1)
+        return integer(1, MAX_EPOCHS)
     if key == "max_params":
-        return integer(1)
+        return integer(1, MAX_PARAMS)
     raise ServiceError("unknown setting", key)  # pragma: no cover
 
 

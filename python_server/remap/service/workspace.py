@@ -51,13 +51,35 @@ def _checked_split(ref: Mapping[str, Any]) -> Split:
         raise ServiceError(str(exc), "dataset") from None
 
 
+def _saved_settings(saved: Any) -> tuple[WorkspaceSettings, list[str]]:
+    """The settings a store holds, one by one: a value this version refuses (written by
+    another version, or before a bound existed) falls back to its default alone, and a note
+    names it; the other settings, the data set above all, are kept."""
+    settings, notes = WorkspaceSettings(), []
+    if not isinstance(saved, Mapping):
+        return settings, ["the saved settings are not readable; using the defaults"]
+    known = set(settings.to_dict())
+    for key, value in saved.items():
+        if key not in known:  # a setting of another version: not ours to judge
+            continue
+        try:
+            settings = settings.merged({key: value})
+        except ServiceError as exc:
+            default = getattr(settings, str(key), None)
+            notes.append(f"saved setting {exc}; using {default!r}")
+    return settings, notes
+
+
 class Workspace:
-    """Open with :meth:`open`; settings given as overrides are saved into the store."""
+    """Open with :meth:`open`; settings given as overrides are saved into the store.
+    ``settings_notes`` says which saved settings could not be used (each named, with the
+    value in force instead)."""
 
     def __init__(self, root: Path, store: Store, settings: WorkspaceSettings) -> None:
         self.root = root
         self.store = store
         self.settings = settings
+        self.settings_notes: list[str] = []
 
     @classmethod
     def open(
@@ -74,11 +96,9 @@ class Workspace:
         if not store.readonly:
             store.prune_events(keep_last=EVENTS_KEPT)
         saved = store.get_setting(SETTINGS_KEY, {}) or {}
-        try:
-            settings = WorkspaceSettings().merged(saved)
-        except ServiceError:
-            settings = WorkspaceSettings()  # a setting from another version: start clean
+        settings, notes = _saved_settings(saved)
         workspace = cls(root, store, settings)
+        workspace.settings_notes = notes
         if overrides:
             workspace.update_settings(overrides)
         return workspace
