@@ -204,3 +204,24 @@ def test_a_workspace_forced_into_a_bad_data_set_is_repaired_by_settings(tmp_path
     assert fixed.returncode == 0, fixed.stderr
     out = remap("sample", "1", "--no-train", "-w", tmp_path)
     assert out.returncode == 0, out.stderr
+
+
+def test_json_inputs_are_read_with_a_bound(tmp_path: Path) -> None:
+    """A device, a folder or an endless file given where a JSON file is expected: one line
+    naming it, at once, without reading it whole (it used to read /dev/zero until memory
+    ran out)."""
+    data = write_tiny_npz(tmp_path)
+    assert remap("settings", f"dataset={data}", "-w", tmp_path).returncode == 0
+    assert remap("sample", "1", "--no-train", "-w", tmp_path).returncode == 0
+    for args, named in (
+        (["craft", "1", "/dev/zero"], "/dev/zero: larger than"),
+        (["sample", "1", "--transitions", "/dev/zero"], "/dev/zero: larger than"),
+        (["distances", "/dev/zero"], "/dev/zero: larger than"),
+        (["import", "/dev/zero"], "/dev/zero: larger than"),
+        (["craft", "1", str(tmp_path)], f"{tmp_path}: is a folder"),
+        (["evaluate", "99999999999999999999"], "unknown model id 99999999999999999999"),
+    ):
+        out = remap(*args, "-w", tmp_path)
+        assert out.returncode == 2, (args, out.stderr)
+        assert "Traceback" not in out.stderr and "internal error" not in out.stderr, args
+        assert named in out.stderr.strip().splitlines()[-1], (args, out.stderr)

@@ -341,3 +341,20 @@ def test_an_unreadable_stored_architecture_names_the_model(store: Store) -> None
     conn.close()
     with pytest.raises(StoreError, match=rf"model {model_id}: its stored architecture"):
         store.get_model(model_id)
+
+
+def test_ids_no_record_could_have_are_unknown_not_an_overflow(store: Store) -> None:
+    """A number SQLite cannot bind (say 10**20 typed on a command line) names no record:
+    the same 'unknown … id' error as any other missing id, from every lookup."""
+    huge = 10**20
+    for lookup, error in (
+        (store.get_model, UnknownModelError),
+        (store.children_of, UnknownModelError),
+        (store.get_job, UnknownJobError),
+        (store.get_run, UnknownRunError),
+    ):
+        for bad in (huge, -(10**20), 0):
+            with pytest.raises(error, match=f"id {bad}"):
+                lookup(bad)
+    with pytest.raises(StoreError, match="out of the store's range"):
+        store.events_since(huge)  # any other query with such a number: a StoreError

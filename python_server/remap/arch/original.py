@@ -123,14 +123,30 @@ def parse_model_set(data: Any, source: str = "model set") -> ModelSet:
     )
 
 
+# A model set of 100 models is 97 KB; this allows some 60,000 and bounds time and memory.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+
+
 def read_json_file(path: str | Path) -> Any:
     """The decoded JSON of a file; a missing or malformed file raises
     :class:`SpecFormatError` naming the file (and the line)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:  # bounded: a device or a huge file is not read whole
+            raw = fh.read(MAX_JSON_BYTES + 1)
+    except IsADirectoryError:
+        raise SpecFormatError(str(path), "is a folder, not a JSON file") from None
     except OSError as exc:
         raise SpecFormatError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise SpecFormatError(
+            str(path), f"larger than {MAX_JSON_BYTES:,} bytes, more than REMAP reads as JSON"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecFormatError(str(path), f"line {line}: not UTF-8 text") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -152,17 +152,21 @@ def cmd_craft(args: argparse.Namespace) -> int:
     from remap.service import experiments
 
     text = args.edits
-    if not text.lstrip().startswith("["):
+    if text.lstrip().startswith("["):
         try:
-            text = Path(text).read_text(encoding="utf-8")
-        except OSError as exc:
-            return fail(f"{args.edits}: cannot read the edit list: {exc.strerror}")
-    try:
-        edits = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return fail(f"edits: not valid JSON at line {exc.lineno}: {exc.msg}")
-    except RecursionError:
-        return fail("edits: JSON nested too deeply to read")
+            edits = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return fail(f"edits: not valid JSON at line {exc.lineno}: {exc.msg}")
+        except RecursionError:
+            return fail("edits: JSON nested too deeply to read")
+    else:
+        from remap.arch.errors import SpecFormatError
+        from remap.arch.original import read_json_file
+
+        try:
+            edits = read_json_file(text)
+        except SpecFormatError as exc:
+            return fail(f"edit list {exc}")
     if not isinstance(edits, list):
         return fail("edits: expected a JSON list of edits")
     with open_workspace(args) as ws:

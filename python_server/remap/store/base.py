@@ -106,9 +106,11 @@ class StoreBase:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield conn
-                except BaseException:
+                except BaseException as exc:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
+                    if isinstance(exc, OverflowError):  # a number SQLite cannot bind
+                        raise StoreError(f"a number is out of the store's range: {exc}") from None
                     raise
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
@@ -127,6 +129,8 @@ class StoreBase:
             conn.execute("BEGIN")
             try:
                 yield conn
+            except OverflowError as exc:  # a number SQLite cannot bind (64-bit)
+                raise StoreError(f"a number is out of the store's range: {exc}") from None
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")

@@ -21,6 +21,16 @@ class StoreVersionError(StoreError):
     """The database was written by a newer REMAP whose schema this code does not know."""
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER; a larger number cannot name any record
+
+
+def storable_id(record_id: object) -> bool:
+    """Whether ``record_id`` could name a stored record (an int SQLite can bind)."""
+    return (
+        isinstance(record_id, int) and not isinstance(record_id, bool) and 1 <= record_id <= MAX_ID
+    )
+
+
 class _UnknownId(KeyError):
     """A lookup by id found nothing. A ``KeyError`` (so ``except KeyError`` works) whose
     ``str()`` is the plain message rather than its quoted repr."""

@@ -22,7 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from remap.store.base import dumps
-from remap.store.errors import JobStateError, StoreError, UnknownJobError
+from remap.store.errors import JobStateError, StoreError, UnknownJobError, storable_id
 from remap.store.models import ModelsMixin
 from remap.store.records import JobRecord, job_from_row
 from remap.store.schema import JOB_STATES
@@ -84,6 +84,8 @@ class JobsMixin(ModelsMixin):
         return job_id
 
     def _require_job(self, conn: sqlite3.Connection, job_id: int) -> sqlite3.Row:
+        if not storable_id(job_id):  # e.g. 10**20 from a command line: no such record
+            raise UnknownJobError(job_id)
         row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise UnknownJobError(job_id)

@@ -10,7 +10,7 @@ from remap.arch.errors import ArchError
 from remap.arch.shapes import param_count
 from remap.arch.spec import ArchSpec
 from remap.store.base import StoreBase, dumps
-from remap.store.errors import StoreError, UnknownModelError
+from remap.store.errors import StoreError, UnknownModelError, storable_id
 from remap.store.records import ModelRecord, model_from_row
 from remap.store.schema import ORIGINS
 
@@ -75,6 +75,8 @@ class ModelsMixin(StoreBase):
         return model_id, True
 
     def _require_model(self, conn: sqlite3.Connection, model_id: int) -> sqlite3.Row:
+        if not storable_id(model_id):  # e.g. 10**20 from a command line: no such record
+            raise UnknownModelError(model_id)
         row = conn.execute("SELECT * FROM models WHERE id = ?", (model_id,)).fetchone()
         if row is None:
             raise UnknownModelError(model_id)

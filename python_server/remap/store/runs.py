@@ -25,7 +25,7 @@ import numpy as np
 
 from remap.store.base import dumps
 from remap.store.blobs import pack_array
-from remap.store.errors import LeaseLostError, StoreError, UnknownRunError
+from remap.store.errors import LeaseLostError, StoreError, UnknownRunError, storable_id
 from remap.store.jobs import JobsMixin
 from remap.store.records import RunRecord, run_from_row
 from remap.train.metrics import EpochMetrics, TrainResult
@@ -232,6 +232,8 @@ class RunsMixin(JobsMixin):
 
     # -- queries --------------------------------------------------------------------------
     def _require_run(self, conn: sqlite3.Connection, run_id: int) -> sqlite3.Row:
+        if not storable_id(run_id):  # e.g. 10**20 from a command line: no such record
+            raise UnknownRunError(run_id)
         row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise UnknownRunError(run_id)
