@@ -207,21 +207,50 @@ def test_a_workspace_forced_into_a_bad_data_set_is_repaired_by_settings(tmp_path
 
 
 def test_json_inputs_are_read_with_a_bound(tmp_path: Path) -> None:
-    """A device, a folder or an endless file given where a JSON file is expected: one line
-    naming it, at once, without reading it whole (it used to read /dev/zero until memory
-    ran out)."""
+    """A device, a folder, a huge or an endless file given where a JSON or Python file is
+    expected: one line naming it, at once, never read whole (/dev/zero used to be read until
+    memory ran out)."""
     data = write_tiny_npz(tmp_path)
     assert remap("settings", f"dataset={data}", "-w", tmp_path).returncode == 0
     assert remap("sample", "1", "--no-train", "-w", tmp_path).returncode == 0
+    huge, huge_py = tmp_path / "huge.json", tmp_path / "huge.py"
+    for path in (huge, huge_py):
+        with path.open("wb") as fh:
+            fh.truncate(80 * 1024 * 1024)  # sparse: 80 MB that take no disk
     for args, named in (
-        (["craft", "1", "/dev/zero"], "/dev/zero: larger than"),
-        (["sample", "1", "--transitions", "/dev/zero"], "/dev/zero: larger than"),
-        (["distances", "/dev/zero"], "/dev/zero: larger than"),
-        (["import", "/dev/zero"], "/dev/zero: larger than"),
+        (["craft", "1", "/dev/zero"], "/dev/zero: is not a regular file"),
+        (["sample", "1", "--transitions", "/dev/zero"], "/dev/zero: is not a regular file"),
+        (["distances", str(huge)], "huge.json: larger than 67,108,864 bytes"),
+        (["craft", "1", str(huge)], "huge.json: larger than 67,108,864 bytes"),
+        (["import", str(huge_py)], "huge.py: larger than 512,000 bytes"),
         (["craft", "1", str(tmp_path)], f"{tmp_path}: is a folder"),
         (["evaluate", "99999999999999999999"], "unknown model id 99999999999999999999"),
     ):
         out = remap(*args, "-w", tmp_path)
         assert out.returncode == 2, (args, out.stderr)
         assert "Traceback" not in out.stderr and "internal error" not in out.stderr, args
+        assert named in out.stderr.strip().splitlines()[-1], (args, out.stderr)
+
+
+def test_pipes_devices_and_folders_are_refused_at_once(tmp_path: Path) -> None:
+    """Where a file is expected, a FIFO that nobody writes (which a plain open() waits on
+    forever), a device or a folder is refused at once, naming it."""
+    data = write_tiny_npz(tmp_path)
+    assert remap("settings", f"dataset={data}", "-w", tmp_path).returncode == 0
+    assert remap("sample", "1", "--no-train", "-w", tmp_path).returncode == 0
+    for name in ("model.py", "edits.json", "data.npz"):
+        os.mkfifo(tmp_path / name)
+    for args, named in (
+        (["import", "model.py"], "model.py: is not a regular file"),
+        (["craft", "1", str(tmp_path / "edits.json")], "edits.json: is not a regular file"),
+        (["distances", str(tmp_path / "edits.json")], "edits.json: is not a regular file"),
+        (["settings", f"dataset={tmp_path / 'data.npz'}"], "data.npz: is not a regular file"),
+        (["settings", "dataset=/dev/zero"], "/dev/zero: is not a regular file"),
+        (["import", str(tmp_path)], f"{tmp_path}: is a folder"),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "remap", *args, "-w", str(tmp_path)],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 2, (args, out.stderr)
         assert named in out.stderr.strip().splitlines()[-1], (args, out.stderr)

@@ -15,9 +15,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "python_server" / "remap"
 
 # Lowest first; a module may import its own layer and the ones before it. ``remap`` (the
-# version) and ``examples`` (bundled data files) import nothing; ``__main__`` is the entry.
+# version), ``examples`` (bundled data files) and ``files`` (bounded reads) import nothing;
+# ``__main__`` is the entry.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("", "examples"),
+    ("", "examples", "files"),
     ("arch",),
     ("data",),
     ("train",),

@@ -5,6 +5,7 @@ on its happy path, and bad params answered with -32602 naming the field or id.""
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,11 @@ async def test_import_file(server: Server) -> None:
     assert skipped["created"] == [] and "skip connection (`x + " in skipped["skipped"][0]
     await invalid(server, "remap/importFile", {"uri": "http://example.com/x.py"}, "uri", "file:")
     await invalid(server, "remap/importFile", {"uri": (server.root / "nope.py").as_uri()}, "uri")
+    fifo = server.root / "pipe.py"  # a FIFO nobody writes: an open() would wait forever
+    os.mkfifo(fifo)
+    await invalid(server, "remap/importFile", {"uri": fifo.as_uri()}, "pipe.py", "not a regular")
+    await invalid(server, "remap/importFile", {"uri": server.root.as_uri()}, "is a folder")
+    assert (await server.client.request("remap/status", {}))["workspace"]  # still answering
     await invalid(
         server,
         "remap/importFile",

@@ -12,6 +12,7 @@ from typing import Any
 from remap.arch.errors import SpecFormatError
 from remap.arch.layers import Activation, AvgPool, Conv2D, Dense, Dropout, Layer, MaxPool
 from remap.arch.spec import ArchSpec
+from remap.files import FileReadError, read_regular_file
 
 
 @dataclass(frozen=True)
@@ -132,16 +133,9 @@ def read_json_file(path: str | Path) -> Any:
     :class:`SpecFormatError` naming the file (and the line)."""
     path = Path(path)
     try:
-        with path.open("rb") as fh:  # bounded: a device or a huge file is not read whole
-            raw = fh.read(MAX_JSON_BYTES + 1)
-    except IsADirectoryError:
-        raise SpecFormatError(str(path), "is a folder, not a JSON file") from None
-    except OSError as exc:
-        raise SpecFormatError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise SpecFormatError(
-            str(path), f"larger than {MAX_JSON_BYTES:,} bytes, more than REMAP reads as JSON"
-        )
+        raw = read_regular_file(path, MAX_JSON_BYTES)
+    except FileReadError as exc:
+        raise SpecFormatError(str(path), exc.reason) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

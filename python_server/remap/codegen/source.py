@@ -11,6 +11,7 @@ import tokenize
 from pathlib import Path
 
 from remap.codegen.errors import CodegenError
+from remap.files import FileReadError, read_regular_file
 
 MAX_SOURCE_BYTES = 512_000  # model files are tens of kilobytes; this bounds parse time and memory
 
@@ -19,17 +20,15 @@ def read_source(path: Path, shown: str | None = None) -> str:
     """The text of the Python file ``path`` (named ``shown`` in errors), or CodegenError."""
     name = shown or str(path)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_SOURCE_BYTES + 1)
-    except IsADirectoryError:
-        raise CodegenError(f"{name}: is a folder, not a Python file") from None
-    except OSError as exc:
-        raise CodegenError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise CodegenError(
-            f"{name}: larger than {MAX_SOURCE_BYTES:,} bytes; REMAP reads model files up to "
-            "that size (move the model classes into a smaller file)"
-        )
+        raw = read_regular_file(path, MAX_SOURCE_BYTES)
+    except FileReadError as exc:
+        hint = ""
+        if exc.reason.startswith("larger"):
+            hint = (
+                "; REMAP reads model files up to that size "
+                "(move the model classes into a smaller file)"
+            )
+        raise CodegenError(f"{name}: {exc.reason}{hint}") from None
     return decode_source(raw, name)
 
 

@@ -55,7 +55,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, src: str) -> n
 def _read(path: Path) -> dict[str, npt.NDArray[Any]]:
     src = str(path)
     if not path.is_file():
-        raise DataError(src, "file not found")
+        raise DataError(src, "not a regular file" if path.exists() else "file not found")
     arrays: dict[str, npt.NDArray[Any]] = {}
     try:
         with path.open("rb") as fh:

@@ -79,6 +79,8 @@ def detect_format(path: Path) -> str:
         if path.suffix.lower() == ".npz":
             return "npz"
         raise DataError(str(path), "unsupported file type\n" + describe_sources())
+    if not path.is_dir():
+        raise DataError(str(path), "is not a regular file or folder (a pipe, socket or device)")
     if (path / "data_batch_1").exists():
         return "cifar10"
     if any(path.glob(IDX_PATTERN)):
