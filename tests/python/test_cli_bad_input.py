@@ -240,12 +240,17 @@ def test_pipes_devices_and_folders_are_refused_at_once(tmp_path: Path) -> None:
     assert remap("sample", "1", "--no-train", "-w", tmp_path).returncode == 0
     for name in ("model.py", "edits.json", "data.npz"):
         os.mkfifo(tmp_path / name)
+    cifar = tmp_path / "cifar"  # a CIFAR-10 folder whose first batch is a FIFO
+    cifar.mkdir()
+    os.mkfifo(cifar / "data_batch_1")
+    (cifar / "test_batch").write_bytes(b"")
     for args, named in (
         (["import", "model.py"], "model.py: is not a regular file"),
         (["craft", "1", str(tmp_path / "edits.json")], "edits.json: is not a regular file"),
         (["distances", str(tmp_path / "edits.json")], "edits.json: is not a regular file"),
         (["settings", f"dataset={tmp_path / 'data.npz'}"], "data.npz: is not a regular file"),
         (["settings", "dataset=/dev/zero"], "/dev/zero: is not a regular file"),
+        (["settings", f"dataset={cifar}"], "data_batch_1: is not a regular file"),
         (["import", str(tmp_path)], f"{tmp_path}: is a folder"),
     ):
         out = subprocess.run(

@@ -21,7 +21,8 @@ import numpy.typing as npt
 
 from remap.data.arrays import cap_indices, check_cap, to_images
 from remap.data.dataset import DataError, Split
-from remap.data.limits import check_budget, images_budget
+from remap.data.limits import check_budget, images_budget, max_data_bytes
+from remap.files import FileReadError, read_regular_file
 
 CIFAR10_CLASSES = (
     "airplane",
@@ -96,9 +97,11 @@ def safe_unpickle(path: Path) -> Any:
     """The object pickled in ``path``, or DataError if it is unreadable or not plain data."""
     try:
         check_budget(path.stat().st_size, str(path), "this pickle")
-        raw = path.read_bytes()
+        raw = read_regular_file(path, max_data_bytes())  # never a FIFO that blocks
     except FileNotFoundError:
         raise DataError(str(path), "file not found") from None
+    except FileReadError as exc:
+        raise DataError(str(path), exc.reason) from None
     except OSError as exc:
         raise DataError(str(path), f"cannot read ({exc})") from None
     try:
