@@ -9,6 +9,8 @@ import os
 import stat
 from pathlib import Path
 
+_CHUNK = 1 << 20
+
 
 class FileReadError(OSError):
     """The file cannot be read as asked; ``reason`` says why in a few words (the caller
@@ -36,11 +38,18 @@ def read_regular_file(path: str | Path, limit: int) -> bytes:
         if stat.S_ISDIR(mode):
             raise FileReadError("is a folder, not a file")
         raise FileReadError("is not a regular file (a pipe, socket or device)")
+    chunks: list[bytes] = []
+    total = 0
     with os.fdopen(fd, "rb") as fh:
-        try:
-            data = fh.read(limit + 1)
+        try:  # in chunks: read(limit + 1) would allocate the whole limit up front
+            while total <= limit:
+                chunk = fh.read(min(_CHUNK, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
         except OSError as exc:
             raise FileReadError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
+    if total > limit:
         raise FileReadError(f"larger than {limit:,} bytes")
-    return data
+    return b"".join(chunks)
