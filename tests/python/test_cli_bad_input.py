@@ -238,7 +238,7 @@ def test_pipes_devices_and_folders_are_refused_at_once(tmp_path: Path) -> None:
     data = write_tiny_npz(tmp_path)
     assert remap("settings", f"dataset={data}", "-w", tmp_path).returncode == 0
     assert remap("sample", "1", "--no-train", "-w", tmp_path).returncode == 0
-    for name in ("model.py", "edits.json", "data.npz"):
+    for name in ("model.py", "edits.json", "data.npz", "store.db"):
         os.mkfifo(tmp_path / name)
     cifar = tmp_path / "cifar"  # a CIFAR-10 folder whose first batch is a FIFO
     cifar.mkdir()
@@ -252,6 +252,7 @@ def test_pipes_devices_and_folders_are_refused_at_once(tmp_path: Path) -> None:
         (["settings", "dataset=/dev/zero"], "/dev/zero: is not a regular file"),
         (["settings", f"dataset={cifar}"], "data_batch_1: is not a regular file"),
         (["import", str(tmp_path)], f"{tmp_path}: is a folder"),
+        (["list", "--store", "store.db"], "store.db is not a regular file"),
     ):
         out = subprocess.run(
             [sys.executable, "-m", "remap", *args, "-w", str(tmp_path)],

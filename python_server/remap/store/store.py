@@ -42,6 +42,8 @@ class Store(RunsMixin, CacheMixin, SummariesMixin):
         p = Path(path).expanduser()
         if p.exists() and p.is_dir():
             raise StoreError(f"{p} is a folder, not a REMAP store file")
+        if p.exists() and not p.is_file():  # SQLite would read a FIFO until a writer came
+            raise StoreError(f"{p} is not a regular file (a pipe, socket or device)")
         if readonly is None:
             readonly = p.exists() and not (os.access(p, os.W_OK) and os.access(p.parent, os.W_OK))
         if readonly:
