@@ -260,3 +260,20 @@ def test_pipes_devices_and_folders_are_refused_at_once(tmp_path: Path) -> None:
         )  # fmt: skip
         assert out.returncode == 2, (args, out.stderr)
         assert named in out.stderr.strip().splitlines()[-1], (args, out.stderr)
+
+
+def test_export_names_the_flag_the_path_and_the_reason(tmp_path: Path) -> None:
+    data = write_tiny_npz(tmp_path)
+    assert remap("settings", f"dataset={data}", "-w", tmp_path).returncode == 0
+    assert remap("sample", "1", "--no-train", "-w", tmp_path).returncode == 0
+    assert remap("export", "1", "--out", "m.py", "-w", tmp_path).returncode == 0
+    again = remap("export", "1", "--out", "m.py", "-w", tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith("m.py already exists; pass --force to replace it")
+    assert remap("export", "1", "--out", "m.py", "--force", "-w", tmp_path).returncode == 0
+    odd = remap("export", "1", "--out", "model.txt", "-w", tmp_path)
+    assert odd.returncode == 2 and "--out model.txt: an exported model is a .py file" in odd.stderr
+    assert not (tmp_path / "model.txt").exists()  # no folder named model.txt made
+    nowhere = remap("export", "1", "--out", "/proc/m.py", "-w", tmp_path)
+    assert nowhere.returncode == 2 and "cannot write /proc/m.py" in nowhere.stderr
+    assert ".tmp" not in nowhere.stderr  # the temporary file is not what the user asked for

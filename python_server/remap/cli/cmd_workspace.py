@@ -235,6 +235,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    try:
+        return _export(args)
+    except ServiceError as exc:
+        if str(exc).endswith("already exists"):
+            return fail(f"{exc}; pass --force to replace it")
+        raise
+
+
+def _export(args: argparse.Namespace) -> int:
     from remap.service import exporting
 
     target = Path(args.target)
@@ -248,8 +257,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     if not args.target.isdigit():
         return fail(f"expected a model id or a model-set .json file, got {args.target!r}")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix not in ("", ".py") and not out.is_dir():
+        return fail(f"--out {args.out}: an exported model is a .py file (or a folder to put it in)")
     with open_workspace(args) as ws:
-        out = Path(args.out) if args.out else None
         folder, filename = (out.parent, out.name) if out and out.suffix == ".py" else (out, None)
         path = exporting.export_model(
             ws, int(args.target), folder, filename, class_name=args.name, overwrite=args.force

@@ -75,14 +75,18 @@ def write_export(
         if path.is_symlink() or (path.exists() and not path.is_file()):
             raise CodegenError(f"{path} exists and is not a regular file")
         if path.exists() and not overwrite:
-            raise CodegenError(f"{path} already exists; pass overwrite=True to replace it")
+            raise CodegenError(f"{path} already exists")
     if weights_file is not None:
         try:
             data = weights_file.read_bytes()
         except OSError as exc:
             raise CodegenError(f"cannot read the weights {weights_file}: {exc.strerror}") from None
-        _write_atomic(beside, data, overwrite=True)
-    _write_atomic(target, text.encode("utf-8"), overwrite=overwrite)
+    try:
+        if weights_file is not None:
+            _write_atomic(beside, data, overwrite=True)
+        _write_atomic(target, text.encode("utf-8"), overwrite=overwrite)
+    except OSError as exc:  # a read-only or full disk, a folder that vanished: name the target
+        raise CodegenError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target
 
 
@@ -110,12 +114,10 @@ def _publish_new(tmp: Path, target: Path) -> None:
     try:
         os.link(tmp, target)  # fails atomically if another writer got there first
     except FileExistsError:
-        raise CodegenError(f"{target} already exists; pass overwrite=True to replace it") from None
+        raise CodegenError(f"{target} already exists") from None
     except OSError:  # no hard links on this file system: check, then rename
         if target.exists():
-            raise CodegenError(
-                f"{target} already exists; pass overwrite=True to replace it"
-            ) from None
+            raise CodegenError(f"{target} already exists") from None
         os.replace(tmp, target)
         return
     with contextlib.suppress(OSError):
