@@ -115,6 +115,7 @@ export interface Status {
 
 export interface ModelRow {
   id: number;
+  /** The user-given name, '' when none; show models with `modelLabel` (protocol/models.ts). */
   name: string;
   origin: Origin;
   parentId: number | null;

@@ -86,7 +86,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       const a = await chooseModel('REMAP: Compare — first model', arg);
       if (a === undefined) return;
       const parent = data.byId.get(a)?.parentId ?? undefined;
-      const b = await pickModel(server, data, { title: `REMAP: Compare model ${a} with…`, preferred: parent, filter: (r) => r.id !== a });
+      const b = await pickModel(server, data, { title: `REMAP: Compare model ${data.label(a)} with…`, preferred: parent, filter: (r) => r.id !== a });
       if (b !== undefined) panels.open('diff', { diff: { a, b } });
     }),
     reg('remap.showQueue', () => {
@@ -173,8 +173,8 @@ async function onServerCommand(d: CommandDeps, r: CommandResult): Promise<void> 
     case ServerCommands.vary:
     case ServerCommands.train: {
       const what = r.command === ServerCommands.train ? 'training' : r.command === ServerCommands.ablate ? 'ablation' : 'variations';
-      if (jobs.length) void trackJobs(d.server, d.data, `REMAP: ${what} of model ${modelId ?? '?'}`, jobs);
-      else void vscode.window.showInformationMessage(`REMAP: ${what} of model ${modelId ?? '?'}: nothing new to train.`);
+      if (jobs.length) void trackJobs(d.server, d.data, `REMAP: ${what} of model ${modelId === undefined ? '?' : d.data.label(modelId)}`, jobs);
+      else void vscode.window.showInformationMessage(`REMAP: ${what} of model ${modelId === undefined ? '?' : d.data.label(modelId)}: nothing new to train.`);
       return;
     }
     case ServerCommands.exportVariant:

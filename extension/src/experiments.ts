@@ -11,6 +11,7 @@ import { trackJobs } from './jobProgress';
 import { errorText, log } from './log';
 import type { Panels } from './panels';
 import { askInt, pickLayers, pickModel } from './picks';
+import { modelLabel } from '../../protocol/models';
 import type { GenerateParams, GenerateResult, RequestMap, RequestMethod } from '../../protocol/remap';
 import type { RemapServer } from './server';
 import { SECTION } from './settings';
@@ -79,22 +80,24 @@ export async function sampleModels(deps: Deps): Promise<void> {
 export async function ablateModel(deps: Deps, modelId?: number): Promise<void> {
   const id = modelId ?? (await pickModel(deps.server, deps.data, { title: 'REMAP: Ablate Model', preferred: deps.panels.focusedModel }));
   if (id === undefined) return;
-  const details = await withRequest(deps, `REMAP: reading model ${id}`, 'remap/getModel', { modelId: id });
+  const label = deps.data.label(id);
+  const details = await withRequest(deps, `REMAP: reading model ${label}`, 'remap/getModel', { modelId: id });
   if (!details) return;
-  const layers = await pickLayers(details, `REMAP: Ablate model ${id}`);
+  const layers = await pickLayers(details, `REMAP: Ablate model ${label}`);
   if (layers === undefined) return;
   const params: GenerateParams = layers.length ? { kind: 'ablate', modelId: id, layers } : { kind: 'ablate', modelId: id };
-  await generate(deps, `ablating model ${id}`, params);
+  await generate(deps, `ablating model ${label}`, params);
 }
 
 export async function varyModel(deps: Deps, modelId?: number): Promise<void> {
   const id = modelId ?? (await pickModel(deps.server, deps.data, { title: 'REMAP: Generate Variations', preferred: deps.panels.focusedModel }));
   if (id === undefined) return;
-  const count = await askInt(`REMAP: variations of model ${id}`, 'How many children (1–20)', 5, 1, 20);
+  const label = deps.data.label(id);
+  const count = await askInt(`REMAP: variations of model ${label}`, 'How many children (1–20)', 5, 1, 20);
   if (count === undefined) return;
-  const maxChanges = await askInt(`REMAP: variations of model ${id}`, 'Up to how many changes per child (1–5)', 3, 1, 5);
+  const maxChanges = await askInt(`REMAP: variations of model ${label}`, 'Up to how many changes per child (1–5)', 3, 1, 5);
   if (maxChanges === undefined) return;
-  await generate(deps, `${count} variations of model ${id}`, { kind: 'vary', modelId: id, count, maxChanges });
+  await generate(deps, `${count} variations of model ${label}`, { kind: 'vary', modelId: id, count, maxChanges });
 }
 
 export async function trainModels(deps: Deps, modelIds?: number[]): Promise<void> {
@@ -109,7 +112,7 @@ export async function trainModels(deps: Deps, modelIds?: number[]): Promise<void
     }
     const picked = await vscode.window.showQuickPick(
       candidates.map((r) => ({
-        label: r.name === `m${r.id}` ? `model ${r.id}` : `#${r.id} ${r.name}`,
+        label: modelLabel(r),
         description: `${r.state} · ${r.origin}`,
         detail: r.layers,
         picked: r.state === 'untrained' || r.state === 'failed' || r.state === 'cancelled',
@@ -139,13 +142,13 @@ export async function exportModel(deps: Deps, modelId?: number): Promise<void> {
       { label: '$(folder) remap_models/', description: 'in the workspace (default)', target: undefined as string | undefined },
       { label: '$(save-as) Choose a file…', description: 'a .py file inside the workspace', target: 'choose' },
     ],
-    { title: `REMAP: export model ${id}`, placeHolder: 'Where to write the PyTorch file', ignoreFocusOut: true },
+    { title: `REMAP: export model ${deps.data.label(id)}`, placeHolder: 'Where to write the PyTorch file', ignoreFocusOut: true },
   );
   if (!where) return;
   let target: string | undefined;
   if (where.target === 'choose') {
     const uri = await vscode.window.showSaveDialog({
-      title: `Export model ${id} as PyTorch`,
+      title: `Export model ${deps.data.label(id)} as PyTorch`,
       defaultUri: folder ? vscode.Uri.joinPath(folder.uri, 'remap_models', `model_${id}.py`) : undefined,
       filters: { Python: ['py'] },
     });
@@ -165,10 +168,10 @@ export async function exportModel(deps: Deps, modelId?: number): Promise<void> {
     const OVERWRITE = 'Overwrite';
     const picked = await vscode.window.showWarningMessage(`REMAP: ${message}`, OVERWRITE);
     if (picked !== OVERWRITE) return;
-    result = await withRequest(deps, `REMAP: exporting model ${id}`, 'remap/export', { ...params, overwrite: true });
+    result = await withRequest(deps, `REMAP: exporting model ${deps.data.label(id)}`, 'remap/export', { ...params, overwrite: true });
   }
   if (!result) return;
-  log().info(`exported model ${id} to ${result.path}`);
+  log().info(`exported model ${deps.data.label(id)} to ${result.path}`);
   await openExported(result);
 }
 

@@ -3,6 +3,7 @@
  * the status bar): accuracy, parameter counts, deltas against a parent, queue summaries.
  * Pure functions; no 'vscode' import.
  */
+import { modelLabel } from '../../protocol/models';
 import type { Job, ModelRow, QueueSummary } from '../../protocol/remap';
 
 /** 0.8734 → "87.3%"; null → "—". */
@@ -37,11 +38,6 @@ export function formatDeltaAccuracy(child: number | null, parent: number | null)
 export function formatDeltaParams(child: number, parent: number): string {
   const d = child - parent;
   return signed(formatParams(Math.abs(d)), d);
-}
-
-/** "#12 m12" or "#12 best_model" (names that already carry the id are not repeated). */
-export function modelLabel(row: Pick<ModelRow, 'id' | 'name'>): string {
-  return row.name === `m${row.id}` || row.name === '' ? `model ${row.id}` : `#${row.id} ${row.name}`;
 }
 
 /** "87.3% · 12.4k params" (trained) or "training · 12.4k params". */

@@ -3,6 +3,7 @@
  * Content-Security-Policy with a per-load nonce, the bundled stylesheet and script, and
  * `#app[data-panel]`. Pure; no 'vscode' import.
  */
+import { idLabel } from '../../protocol/models';
 import { randomBytes } from 'node:crypto';
 import type { PanelContext } from '../../protocol/remap';
 
@@ -82,11 +83,11 @@ export function panelTitle(ctx: PanelContext): string {
     case 'map':
       return 'REMAP: Model Map';
     case 'builder':
-      return ctx.focusModel !== undefined ? `REMAP: Builder · model ${ctx.focusModel}` : 'REMAP: Layer Builder';
+      return ctx.focusModel !== undefined ? `REMAP: Builder · ${idLabel(ctx.focusModel)}` : 'REMAP: Layer Builder';
     case 'queue':
       return 'REMAP: Queue';
     case 'diff':
-      return ctx.diff ? `REMAP: Diff ${ctx.diff.a} ↔ ${ctx.diff.b}` : 'REMAP: Diff';
+      return ctx.diff ? `REMAP: Diff ${idLabel(ctx.diff.a)} ↔ ${idLabel(ctx.diff.b)}` : 'REMAP: Diff';
   }
 }
 

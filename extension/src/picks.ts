@@ -9,7 +9,8 @@
  * command then silently did nothing).
  */
 import * as vscode from 'vscode';
-import { modelDescription, modelLabel } from './format';
+import { modelDescription } from './format';
+import { modelLabel } from '../../protocol/models';
 import type { ModelDetails, ModelRow } from '../../protocol/remap';
 import type { RemapServer } from './server';
 import { type RemapData, pickOrder } from './state';
@@ -62,7 +63,7 @@ interface LayerItem extends vscode.QuickPickItem {
 export async function pickLayers(details: ModelDetails, title: string): Promise<number[] | undefined> {
   const layers = details.layers.slice(0, -1);
   if (layers.length === 0) {
-    void vscode.window.showInformationMessage(`REMAP: model ${details.model.id} has only its output layer; nothing to ablate.`);
+    void vscode.window.showInformationMessage(`REMAP: model ${modelLabel(details.model)} has only its output layer; nothing to ablate.`);
     return undefined;
   }
   const items: LayerItem[] = layers.map((l) => ({

@@ -4,6 +4,7 @@
  * at most one follow-up) so a burst of `remap/modelsChanged` costs one request. Trees, the
  * status bar and quick picks read it. No 'vscode' import.
  */
+import { idLabel, modelLabel } from '../../protocol/models';
 import { type EpochNotice, EpochProgress, type JobProgress } from './epochProgress';
 import { Listeners, type Subscription } from './events';
 import type { ModelRow, QueueState } from '../../protocol/remap';
@@ -51,6 +52,12 @@ export class RemapData {
 
   get models(): readonly ModelRow[] {
     return this.rows;
+  }
+
+  /** How the extension names model `id`: its row's label, or "#id" while the row is not loaded. */
+  label(id: number): string {
+    const row = this.byId.get(id);
+    return row ? modelLabel(row) : idLabel(id);
   }
 
   get byId(): ReadonlyMap<number, ModelRow> {

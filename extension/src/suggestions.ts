@@ -4,6 +4,7 @@
  * (`remap/applySuggestion`), "Dismiss" hides it for good (`remap/dismissSuggestion`). The list
  * is fetched again whenever the models change (runs finish, children are added).
  */
+import { idLabel } from '../../protocol/models';
 import * as vscode from 'vscode';
 import type { Suggestion } from '../../protocol/remap';
 import type { RemapServer } from './server';
@@ -45,7 +46,7 @@ export class SuggestionsProvider implements vscode.TreeDataProvider<Suggestion> 
   }
 
   getTreeItem(s: Suggestion): vscode.TreeItem {
-    const target = s.parent === null ? 'a new model' : `model ${s.parent}`;
+    const target = s.parent === null ? 'a new model' : `model ${idLabel(s.parent)}`;
     const item = new vscode.TreeItem(`${s.kind} ${target}`, vscode.TreeItemCollapsibleState.None);
     item.id = `suggestion:${s.key}`;
     const size = s.cost.params === null ? '' : `${s.cost.params.toLocaleString()} params · `;
@@ -76,7 +77,7 @@ export function registerSuggestions(server: RemapServer, data: RemapData): vscod
   const queue = reg('remap.queueSuggestion', async (s?: Suggestion) => {
     if (!s) return;
     const result = await server.request('remap/applySuggestion', { kind: s.kind, parent: s.parent, changes: s.changes });
-    const made = result.created.length ? `queued model ${result.created.join(', ')}` : 'nothing new to train';
+    const made = result.created.length ? `queued ${result.created.length === 1 ? 'model' : 'models'} ${result.created.map(idLabel).join(', ')}` : 'nothing new to train';
     void vscode.window.showInformationMessage(`REMAP: ${made}${result.skipped.length ? ` (${result.skipped[0]})` : ''}`);
     await refresh();
   });

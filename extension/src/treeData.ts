@@ -5,6 +5,7 @@
  * Pure functions; no 'vscode' import (trees.ts turns these nodes into TreeItems).
  */
 import { formatDeltaAccuracy, formatDeltaParams, formatParams } from './format';
+import { DEFAULT_MODEL_ORDER, type ModelOrder, compareModels as compareOrder } from '../../protocol/models';
 import type { Job, ModelRow, Origin } from '../../protocol/remap';
 
 // -- drawer -----------------------------------------------------------------------------------
@@ -31,16 +32,21 @@ export type DrawerSort = 'added' | 'accuracy' | 'params';
 /** How the All models view sorts: best accuracy first, fewest parameters first, newest first. */
 export type ModelSort = 'accuracy' | 'params' | 'recent';
 
+const ORDERS: Record<ModelSort, ModelOrder> = {
+  accuracy: DEFAULT_MODEL_ORDER,
+  params: { key: 'params', dir: 1 },
+  recent: { key: 'id', dir: -1 },
+};
+
 /**
- * One comparison for every model list, so the drawer and All models sort alike: accuracy (best
- * first, untrained last), parameters (fewest first), recency (newest first: ids only grow);
- * ties by id. A missing row (a drawer id not in this store) goes last.
+ * Model lists in the side bar sort with the webview drawer's comparison (protocol/models.ts):
+ * accuracy (best first, untrained last, the default of both drawers), parameters (fewest
+ * first), recency (newest first: ids only grow); ties by id. A missing row (a drawer id not in
+ * this store) goes last.
  */
-export function compareModels(sort: ModelSort, a: Pick<ModelRow, 'id' | 'valAcc' | 'params'> | undefined, b: Pick<ModelRow, 'id' | 'valAcc' | 'params'> | undefined): number {
+export function compareModels(sort: ModelSort, a: ModelRow | undefined, b: ModelRow | undefined): number {
   if (!a || !b) return (a ? 0 : 1) - (b ? 0 : 1);
-  if (sort === 'accuracy') return (b.valAcc ?? -1) - (a.valAcc ?? -1) || a.id - b.id;
-  if (sort === 'params') return a.params - b.params || a.id - b.id;
-  return b.id - a.id;
+  return compareOrder(ORDERS[sort], a, b);
 }
 
 export function sortModels(rows: readonly ModelRow[], sort: ModelSort): ModelRow[] {
@@ -50,7 +56,7 @@ export function sortModels(rows: readonly ModelRow[], sort: ModelSort): ModelRow
 export function drawerEntries(
   ids: readonly number[],
   rows: ReadonlyMap<number, ModelRow>,
-  sort: DrawerSort = 'added',
+  sort: DrawerSort = 'accuracy',
 ): DrawerEntry[] {
   const entries = ids.map((id) => ({ id, row: rows.get(id) }));
   if (sort !== 'added') entries.sort((a, b) => compareModels(sort, a.row, b.row) || a.id - b.id);

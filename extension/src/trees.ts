@@ -7,7 +7,8 @@
  */
 import * as vscode from 'vscode';
 import type { Drawer } from './drawer';
-import { jobDescription, modelDescription, modelLabel, modelTooltip } from './format';
+import { jobDescription, modelDescription, modelTooltip } from './format';
+import { idLabel, modelLabel } from '../../protocol/models';
 import type { Job, ModelRow } from '../../protocol/remap';
 import type { RemapServer } from './server';
 import type { RemapData } from './state';
@@ -66,7 +67,7 @@ abstract class Provider<T> implements vscode.TreeDataProvider<T>, vscode.Disposa
 // -- drawer -----------------------------------------------------------------------------------
 
 export class DrawerProvider extends Provider<DrawerEntry> {
-  sort: DrawerSort = 'added';
+  sort: DrawerSort = 'accuracy';
 
   constructor(
     private readonly drawer: Drawer,
@@ -80,7 +81,7 @@ export class DrawerProvider extends Provider<DrawerEntry> {
   }
 
   getTreeItem(e: DrawerEntry): vscode.TreeItem {
-    const item = new vscode.TreeItem(e.row ? modelLabel(e.row) : `model ${e.id}`);
+    const item = new vscode.TreeItem(e.row ? modelLabel(e.row) : idLabel(e.id));
     item.id = `drawer:${e.id}`;
     item.description = e.row ? modelDescription(e.row) : 'not in this store';
     item.tooltip = e.row ? modelTooltip(e.row, e.row.parentId !== null ? this.data.byId.get(e.row.parentId) : undefined) : undefined;
@@ -129,7 +130,7 @@ export class QueueProvider extends Provider<Job> {
 
   getTreeItem(job: Job): vscode.TreeItem {
     const row = this.data.byId.get(job.modelId);
-    const item = new vscode.TreeItem(row ? modelLabel(row) : `model ${job.modelId}`);
+    const item = new vscode.TreeItem(row ? modelLabel(row) : idLabel(job.modelId));
     item.id = `job:${job.id}`;
     // the server's `position` is a sort key, not a place in line: count the queued jobs ahead
     const queued = queueOrder(this.data.queue?.jobs ?? []).filter((j) => j.state === 'queued');

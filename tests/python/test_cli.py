@@ -80,7 +80,11 @@ def test_workspace_workflow_without_training(tmp_path: Path) -> None:
     assert crafted.returncode == 0, crafted.stderr
     assert "Inserted Dropout 0.5 before index 0" in crafted.stdout
     shown = remap("show", "4", "-w", tmp_path)
-    assert "parent: model 1" in shown.stdout and "Dropout 0.5" in shown.stdout
+    assert (
+        "parent: model #1" in shown.stdout
+        and "model #4 — handcrafted" in shown.stdout
+        and "Dropout 0.5" in shown.stdout
+    )
     queued = remap("queue", "-w", tmp_path)
     assert "0 queued" in queued.stdout
 
@@ -94,7 +98,7 @@ def test_demo_runs_the_whole_job_on_a_small_data_set(tmp_path: Path) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     assert "best model" in out.stdout and "exported to" in out.stdout
-    for column in ("id", "origin", "parent", "changes", "params", "accuracy"):
+    for column in ("model", "origin", "parent", "changes", "params", "accuracy"):
         assert column in out.stdout.splitlines()[-14] or column in out.stdout
     assert "ablation" in out.stdout and "variation" in out.stdout
     exported = workspace / "remap_models" / "best_model.py"

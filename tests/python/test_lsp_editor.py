@@ -275,7 +275,7 @@ async def test_code_actions_replace_with_relatives(env: Env) -> None:
     ]
     replace = [a for a in actions if a.title.startswith("REMAP: replace SmallNet with model")]
     order = [env.ids["child_b"], env.ids["child_a"], env.ids["other"]]  # children first
-    assert [int(a.title.split("model ")[1].split()[0]) for a in replace] == order
+    assert [int(a.title.split("model #")[1].split()[0]) for a in replace] == order
     export = actions[3].command
     assert export is not None and list(export.arguments or []) == [
         uri,
@@ -290,7 +290,7 @@ async def test_code_actions_replace_with_relatives(env: Env) -> None:
     assert new_text.rstrip().endswith(
         'print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")'
     )
-    assert f"REMAP model {env.ids['child_b']}" in new_text
+    assert f"REMAP model #{env.ids['child_b']}:" in new_text
     assert await env.actions(uri, 2) == []  # outside the class: nothing
 
 

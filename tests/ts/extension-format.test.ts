@@ -8,7 +8,6 @@ import {
   jobDescription,
   progressBar,
   modelDescription,
-  modelLabel,
   modelTooltip,
   queueStatusIcon,
   queueStatusText,
@@ -58,10 +57,6 @@ describe('numbers', () => {
 });
 
 describe('model text', () => {
-  it('labels generated names by id and keeps user names', () => {
-    expect(modelLabel({ id: 12, name: 'm12' })).toBe('model 12');
-    expect(modelLabel({ id: 3, name: 'best_model' })).toBe('#3 best_model');
-  });
   it('describes trained and untrained models', () => {
     expect(modelDescription(row(1, { valAcc: 0.91, params: 12_400 }))).toBe('91.0% · 12.4k params');
     expect(modelDescription(row(1, { state: 'queued', valAcc: null, params: 500 }))).toBe('queued · 500 params');
@@ -70,7 +65,7 @@ describe('model text', () => {
     const parent = row(1, { valAcc: 0.8, params: 5000 });
     const child = row(2, { parentId: 1, origin: 'ablation', valAcc: 0.9, params: 4000, changes: ['Removed MaxPool 2 at index 1'] });
     const tip = modelTooltip(child, parent);
-    expect(tip).toContain('parent model 1 · Δparams −1k · Δaccuracy +10.0 pp');
+    expect(tip).toContain('parent #1 · Δparams −1k · Δaccuracy +10.0 pp');
     expect(tip).toContain('• Removed MaxPool 2 at index 1');
   });
   it('describes queued jobs by their place in line, not the server\u2019s sort key', () => {

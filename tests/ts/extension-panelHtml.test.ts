@@ -51,8 +51,8 @@ describe('restoring panels', () => {
   });
   it('titles panels and names their view types', () => {
     expect(panelTitle({ panel: 'map', drawer: [] })).toBe('REMAP: Model Map');
-    expect(panelTitle({ panel: 'builder', drawer: [], focusModel: 4 })).toBe('REMAP: Builder · model 4');
-    expect(panelTitle({ panel: 'diff', drawer: [], diff: { a: 1, b: 2 } })).toBe('REMAP: Diff 1 ↔ 2');
+    expect(panelTitle({ panel: 'builder', drawer: [], focusModel: 4 })).toBe('REMAP: Builder · #4');
+    expect(panelTitle({ panel: 'diff', drawer: [], diff: { a: 1, b: 2 } })).toBe('REMAP: Diff #1 ↔ #2');
     expect(viewType('queue')).toBe('remap.queue');
   });
   it('splits a model source "file.py:12" into file and line', () => {

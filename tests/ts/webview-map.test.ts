@@ -77,7 +77,9 @@ describe('drawer and generate helpers', () => {
     const rows = [row(1, 500, 0.3), row(2, 100, 0.9), row(3, 300, null), row(4, 100, 0.9)];
     expect(sortRows(rows, 'valAcc', -1).map((r) => r.id)).toEqual([2, 4, 1, 3]);
     expect(sortRows(rows, 'params', 1).map((r) => r.id)).toEqual([2, 4, 3, 1]);
-    expect(sortRows(rows, 'name', -1).map((r) => r.id)).toEqual([4, 3, 2, 1]);
+    // by name: named models alphabetically, unnamed ones (no name, or a legacy "m<id>") after them by id
+    const named = [{ ...row(1, 1, 0.1), name: 'zeta' }, { ...row(2, 1, 0.1), name: '' }, { ...row(3, 1, 0.1), name: 'alpha' }, row(4, 1, 0.1)];
+    expect(sortRows(named, 'name', 1).map((r) => r.id)).toEqual([3, 1, 2, 4]);
   });
   it('lists the enabled (layer, change) pairs only when something was switched off, and only pairs that can apply', () => {
     // As the server offers them: every change on hidden layers, only an insertion before the output layer.

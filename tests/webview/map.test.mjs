@@ -81,10 +81,14 @@ describe('map panel with 5,000 models', () => {
     assert.notEqual(second, first);
     // the tooltip names the hovered model
     await page.waitForSelector(`.map-tooltip[data-model="${second}"]:not([hidden])`);
-    assert.match(await page.locator('.map-tooltip').first().innerText(), new RegExp(`m${second} #${second}`));
-    // Enter inspects it
+    // (one naming everywhere: "#id", never the "m<id>" older servers synthesized, which the fake still sends)
+    const tip = await page.locator('.map-tooltip').first().innerText();
+    assert.match(tip, new RegExp(`^#${second} · `));
+    assert.doesNotMatch(tip, new RegExp(`m${second}\\b`));
+    // Enter inspects it; the inspector's header names it the same way
     await page.keyboard.press('Enter');
     await page.waitForSelector(`.inspector[data-model="${second}"]`);
+    assert.equal((await page.locator(`.inspector[data-model="${second}"] .inspector-header h2`).innerText()).trim(), `#${second}`);
     // Space adds it to the drawer through a HostCommand
     await page.keyboard.press(' ');
     await page.waitForFunction((id) => window.__remapTest.commands('addToDrawer').some((c) => c.modelIds.includes(Number(id))), second);
@@ -104,7 +108,7 @@ describe('map panel with 5,000 models', () => {
     await page.mouse.move(box.x + x, box.y + y);
     await page.waitForSelector(`.map-pane[data-pane="left"] .map-tooltip[data-model="${id}"]:not([hidden])`);
     const text = await page.locator('.map-pane[data-pane="left"] .map-tooltip').innerText();
-    assert.match(text, new RegExp(`m${id} #${id}`));
+    assert.match(text, new RegExp(`^#${id} · `));
     assert.match(text, /Val acc/);
     // the glyph is in the tooltip, one chip per layer
     const chips = await page.$$eval('.map-pane[data-pane="left"] .map-tooltip svg.glyph g.chip', (g) => g.length);

@@ -4,6 +4,7 @@
  * aligned by replaying the child's change list; other pairs by an edit-distance alignment
  * (align.ts) — the server's OTMANN transport plan is not exposed yet.
  */
+import { modelLabel } from '../../protocol/models';
 import type { ModelDetails } from '../../protocol/remap';
 import type { AlignRow } from './align';
 import { alignFromChanges, alignLayers, summarise } from './align';
@@ -83,7 +84,7 @@ export function diffView(store: Store, ids: () => { a: number; b: number } | nul
     const metric = (label: string, va: string, vb: string, delta: string): HTMLElement => h('tr', {}, h('th', { text: label }), h('td', { text: va }), h('td', { text: vb }), h('td', { text: delta }));
     const dAcc = a.model.valAcc !== null && b.model.valAcc !== null ? b.model.valAcc - a.model.valAcc : null;
     return [
-      h('header', { class: 'section-header' }, h('h2', {}, `${a.model.name} → ${b.model.name}`),
+      h('header', { class: 'section-header' }, h('h2', {}, `${modelLabel(a.model)} → ${modelLabel(b.model)}`),
         button('Swap', () => {
           swapped = !swapped;
           render();
@@ -96,7 +97,7 @@ export function diffView(store: Store, ids: () => { a: number; b: number } | nul
         h('div', { class: 'diff-col diff-labels' }, h('div', { class: 'diff-row-label', text: `#${a.model.id}` }), h('div', { class: 'diff-mark' }), h('div', { class: 'diff-detail' }), h('div', { class: 'diff-row-label', text: `#${b.model.id}` })),
         ...cols),
       h('table', { class: 'metrics diff-metrics' },
-        h('tr', {}, h('th'), h('th', { text: a.model.name }), h('th', { text: b.model.name }), h('th', { text: 'Δ' })),
+        h('tr', {}, h('th'), h('th', { text: modelLabel(a.model) }), h('th', { text: modelLabel(b.model) }), h('th', { text: 'Δ' })),
         metric('Params', formatParams(a.model.params), formatParams(b.model.params), formatDeltaParams(b.model.params - a.model.params)),
         metric('Val acc', formatAcc(a.model.valAcc), formatAcc(b.model.valAcc), formatDeltaAcc(dAcc)),
         metric('Layers', String(a.spec.layers.length), String(b.spec.layers.length), String(b.spec.layers.length - a.spec.layers.length)),

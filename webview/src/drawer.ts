@@ -4,6 +4,7 @@
  * click or the checkbox selects; select two → diff; export; remove. Keyboard: ↑/↓ between
  * rows, Enter inspects, Space selects, Delete removes.
  */
+import { DEFAULT_MODEL_ORDER, compareModels, modelLabel } from '../../protocol/models';
 import type { ModelRow } from '../../protocol/remap';
 import { button, h, replaceChildren } from './dom';
 import { formatAcc, formatParams } from './format';
@@ -11,18 +12,13 @@ import { glyphLegend, rowGlyph } from './glyph';
 import type { SortKey } from './state';
 import type { Store } from './store';
 
+/** The drawer's rows in the side-bar drawer's order (one comparison: protocol/models.ts). */
 export function sortRows(rows: ModelRow[], key: SortKey, dir: 1 | -1): ModelRow[] {
-  const val = (m: ModelRow): number | string => (key === 'name' ? m.name : key === 'valAcc' ? (m.valAcc ?? -1) : key === 'params' ? m.params : m.id);
-  return [...rows].sort((a, b) => {
-    const va = val(a);
-    const vb = val(b);
-    const c = typeof va === 'string' ? va.localeCompare(vb as string) : va - (vb as number);
-    return c * dir || a.id - b.id;
-  });
+  return [...rows].sort((a, b) => compareModels({ key, dir }, a, b));
 }
 
 export function drawerView(store: Store): HTMLElement {
-  let sort = store.state.sort ?? { key: 'valAcc' as SortKey, dir: -1 as 1 | -1 };
+  let sort: { key: SortKey; dir: 1 | -1 } = store.state.sort ?? DEFAULT_MODEL_ORDER;
   const body = h('tbody');
   const count = h('span', { class: 'drawer-count' });
   const diffBtn = button('Diff', () => {
@@ -70,7 +66,7 @@ export function drawerView(store: Store): HTMLElement {
 
   const row = (m: ModelRow): HTMLElement => {
     const isSel = store.selection.has(m.id);
-    const check = h('input', { type: 'checkbox', 'aria-label': `Select ${m.name}`, tabindex: -1 });
+    const check = h('input', { type: 'checkbox', 'aria-label': `Select ${modelLabel(m)}`, tabindex: -1 });
     check.checked = isSel;
     check.addEventListener('click', (e) => {
       e.stopPropagation();
@@ -82,13 +78,13 @@ export function drawerView(store: Store): HTMLElement {
     },
     h('td', {}, check),
     h('td', { class: 'glyph-cell' }, rowGlyph(document, m, store.inputShape())),
-    h('td', { class: 'name', text: m.name, title: `#${m.id} · ${m.origin} · ${m.state}` }),
+    h('td', { class: 'name', text: modelLabel(m), title: `${m.origin} · ${m.state}` }),
     h('td', { class: 'num', text: formatAcc(m.valAcc) }),
     h('td', { class: 'num', text: formatParams(m.params) }),
     h('td', {}, button('✕', (e) => {
       e.stopPropagation();
       store.removeFromDrawer([m.id]);
-    }, { class: 'icon', title: `Remove ${m.name} from the drawer`, 'aria-label': `Remove ${m.name}`, tabindex: -1 })));
+    }, { class: 'icon', title: `Remove ${modelLabel(m)} from the drawer`, 'aria-label': `Remove ${modelLabel(m)}`, tabindex: -1 })));
     tr.addEventListener('mouseenter', () => store.setHover(m.id, 'drawer'));
     tr.addEventListener('mouseleave', () => {
       if (store.hoverSource === 'drawer') store.setHover(null);

@@ -5,6 +5,7 @@
  * gap before it (insert) or the toggles under it), and hand-crafting (handcraft.ts). The
  * children are listed with Δparams and Δaccuracy against the parent.
  */
+import { modelLabel } from '../../protocol/models';
 import type { ChangeType, GenerateParams, GenerateResult, ModelDetails } from '../../protocol/remap';
 import { childrenTable } from './children';
 import { chipRow } from './chips';
@@ -170,7 +171,7 @@ export function generateView(store: Store, palette: () => Palette, modelId: () =
       }));
     const body = st.mode === 'ablate' ? ablation(d) : st.mode === 'vary' ? variation(d) : handcraft.render(d);
     replaceChildren(el,
-      h('header', { class: 'section-header' }, h('h2', {}, `Generate from ${d.model.name}`, h('span', { class: 'muted', text: ` #${d.model.id}` })), modes,
+      h('header', { class: 'section-header' }, h('h2', {}, `Generate from ${modelLabel(d.model)}`), modes,
         h('label', { class: 'inherit', title: "Children start from the parent's trained weights for every layer whose shapes did not change" }, inherit, "Start from the parent's weights")),
       store.host.readOnly ? h('p', { class: 'hint', text: 'This is a read-only report: generating needs VS Code.' }) : null,
       body,

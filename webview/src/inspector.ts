@@ -3,6 +3,7 @@
  * train/val accuracy, epochs, parameters, confusion matrix, per-epoch accuracy and loss
  * curves (live while training), change list and children with Δparams/Δaccuracy.
  */
+import { modelLabel } from '../../protocol/models';
 import type { EpochMetrics, ModelDetails } from '../../protocol/remap';
 import { confusionMatrix, lineChart } from './charts';
 import { childrenTable } from './children';
@@ -39,6 +40,17 @@ export function weightsRows(recorded: number | null | undefined, run: ModelDetai
   return out;
 }
 
+/** The change list's last line for a trained child: which of its layers started from the parent's weights. */
+export function inheritedText(run: ModelDetails['run'] | undefined): string | null {
+  if (!run?.inherited?.length) return null;
+  return `Started from the parent's weights: ${run.inherited.map((l) => `layer ${l.index} ${l.layer}`).join(', ')}`;
+}
+
+function inheritedLine(run: ModelDetails['run'] | undefined): HTMLElement | null {
+  const text = inheritedText(run);
+  return text ? h('li', { class: 'inherited', text }) : null;
+}
+
 function percent(a: number): string {
   return `${(a * 100).toFixed(1)}%`;
 }
@@ -69,7 +81,7 @@ export function inspectorView(store: Store, palette: () => Palette, goGenerate: 
       button(store.drawer.includes(id) ? 'In drawer' : 'Add to drawer', () => store.addToDrawer([id]), { disabled: store.drawer.includes(id) }),
       !ro && ['untrained', 'failed', 'cancelled'].includes(row.state) ? button('Train', () => {
         store.host.request('remap/train', { modelIds: [id] }).then(
-          (r) => store.say(`Queued ${r.jobs.length} training job(s) for ${row.name}`),
+          (r) => store.say(`Queued ${r.jobs.length} training job(s) for ${modelLabel(row)}`),
           (err: unknown) => store.fail('train', err));
       }, { 'data-action': 'train' }) : null,
       !ro ? button('Generate…', goGenerate, { title: 'Ablate, vary or hand-craft this model' }) : null,
@@ -90,8 +102,8 @@ export function inspectorView(store: Store, palette: () => Palette, goGenerate: 
     const classes = d?.classes ?? store.classNames();
     replaceChildren(el,
       h('header', { class: 'inspector-header' },
-        h('h2', {}, row.name, h('span', { class: 'muted', text: ` #${row.id}` })),
-        parent ? h('span', { class: 'parent' }, 'parent ', button(`${parent.name} #${parent.id}`, () => store.inspect(parent.id), { class: 'link', 'data-action': 'parent' })) : null),
+        h('h2', {}, modelLabel(row)),
+        parent ? h('span', { class: 'parent' }, 'parent ', button(modelLabel(parent), () => store.inspect(parent.id), { class: 'link', 'data-action': 'parent' })) : null),
       actions,
       h('div', { class: 'glyph-large' }, d ? largeGlyph(d) : h('span', { class: 'hint', text: 'loading…' })),
       h('div', { class: 'inspector-grid' },
@@ -105,7 +117,9 @@ export function inspectorView(store: Store, palette: () => Palette, goGenerate: 
           { label: 'val', values: epochs.map((e) => e.valLoss), colour: p.layers.conv },
         ], 220, 110, 'Loss per epoch') : null,
         d?.run?.confusion ? confusionMatrix(p, d.run.confusion, classes, 250, store.activeClass) : null),
-      row.changes.length ? h('section', {}, h('h3', { text: 'Changes from the parent' }), h('ul', { class: 'change-list' }, ...row.changes.map((c) => h('li', { text: c })))) : null,
+      row.changes.length ? h('section', {}, h('h3', { text: 'Changes from the parent' }), h('ul', { class: 'change-list' },
+        ...row.changes.map((c) => h('li', { text: c })),
+        inheritedLine(d?.run))) : null,
       h('section', {}, h('h3', { text: 'Children' }), childrenTable(store, row, p)));
   };
   let shown: ModelDetails | undefined;

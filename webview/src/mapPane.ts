@@ -6,6 +6,7 @@
  * keyboard navigation. Redraws on requestAnimationFrame only when something changed.
  * Exposes data-* attributes (view, points, hovered, zoom, colour mode) for tools and tests.
  */
+import { idLabel, modelLabel } from '../../protocol/models';
 import type { View } from '../../protocol/remap';
 import { button, frameScheduler, h, replaceChildren } from './dom';
 import type { Indicator } from './mapDraw';
@@ -384,7 +385,7 @@ export class MapPane {
       const i = this.hit(x, y);
       if (i >= 0) {
         this.store.addToDrawer([this.data.ids[i] as number]);
-        this.store.say(`Added ${this.store.byId.get(this.data.ids[i] as number)?.name ?? 'model'} to the drawer`);
+        this.store.say(`Added ${idLabelOf(this.store, this.data.ids[i] as number)} to the drawer`);
       }
     });
     c.addEventListener('wheel', (e) => {
@@ -467,7 +468,7 @@ export class MapPane {
         e.preventDefault();
         if (hovered !== null) {
           s.addToDrawer([hovered]);
-          s.say(`Added ${s.byId.get(hovered)?.name ?? 'model'} to the drawer`);
+          s.say(`Added ${idLabelOf(s, hovered)} to the drawer`);
         } else this.spaceDown = true;
         break;
       case 'Escape':
@@ -509,4 +510,10 @@ export class MapPane {
     }
     return best;
   }
+}
+
+/** The label of model `id` (its row's, or "#id" while the row is not loaded). */
+function idLabelOf(store: Store, id: number): string {
+  const row = store.byId.get(id);
+  return row ? modelLabel(row) : idLabel(id);
 }

@@ -4,6 +4,7 @@
  * (remap/epoch) and status; drag queued rows (or Alt+↑/↓) to reorder, cancel queued or
  * running jobs, pause/resume the queue.
  */
+import { idLabel, modelLabel } from '../../protocol/models';
 import type { Job, QueueParams } from '../../protocol/remap';
 import { sparkline } from './charts';
 import { button, h, replaceChildren } from './dom';
@@ -81,8 +82,8 @@ export function queueView(store: Store, palette: () => Palette): HTMLElement {
     },
     h('td', { class: 'handle', 'aria-hidden': 'true', text: queued ? '⋮⋮' : '' }),
     h('td', { class: 'glyph-cell' }, m ? rowGlyph(document, m, store.inputShape()) : null),
-    h('td', { class: 'name' }, m ? m.name : `model ${job.modelId}`, h('span', { class: 'muted', text: ` #${job.modelId}` })),
-    h('td', { text: parent ? parent.name : '—' }),
+    h('td', { class: 'name', text: m ? modelLabel(m) : idLabel(job.modelId) }),
+    h('td', { text: parent ? modelLabel(parent) : m && m.parentId !== null ? idLabel(m.parentId) : '—' }),
     h('td', { text: m?.origin ?? '—' }),
     h('td', { class: 'changes', title: m?.changes.join('\n') ?? '' }, m && m.changes.length ? `${m.changes[0] as string}${m.changes.length > 1 ? ` (+${m.changes.length - 1})` : ''}` : '—'),
     h('td', { class: 'num', text: m ? formatParams(m.params) : '—' }),

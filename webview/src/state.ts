@@ -3,13 +3,14 @@
  * reload (pure): parse (tolerant — anything malformed is dropped, never thrown) and
  * serialise. Field meanings are documented in webview/README.md.
  */
+import type { ModelSortKey } from '../../protocol/models';
 import type { ChangeType, Edit, View } from '../../protocol/remap';
 import type { Range } from './histogram';
 import type { Zoom } from './scales';
 
 export type PanelName = 'map' | 'builder' | 'queue' | 'diff';
 export type TabId = 'data' | 'inspector' | 'generate' | 'queue';
-export type SortKey = 'name' | 'valAcc' | 'params' | 'id';
+export type SortKey = ModelSortKey;
 export type GenerateMode = 'ablate' | 'vary' | 'handcraft';
 /** A map projection the panel may ask for (protocol ProjectionMethod). */
 export type ProjectionMethod = 'umap' | 'mds';

@@ -1,4 +1,5 @@
 /** The model tooltip of the map: its glyph and metrics (and per-class accuracy when a class is active). */
+import { modelLabel } from '../../protocol/models';
 import type { ModelRow } from '../../protocol/remap';
 import { h } from './dom';
 import { formatAcc, formatDuration, formatParams } from './format';
@@ -22,7 +23,7 @@ export function modelTooltip(store: Store, m: ModelRow): HTMLElement {
   return h(
     'div',
     { class: 'tooltip-body' },
-    h('div', { class: 'tooltip-title' }, h('strong', { text: m.name }), ` #${m.id} · ${m.origin}`, m.state === 'trained' ? '' : ` · ${m.state}`),
+    h('div', { class: 'tooltip-title' }, h('strong', { text: modelLabel(m) }), ` · ${m.origin}`, m.state === 'trained' ? '' : ` · ${m.state}`),
     rowGlyph(document, m, store.inputShape(), 'medium'),
     h('table', { class: 'metrics' }, ...rows.map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: v })))),
   );

@@ -13,6 +13,7 @@ from remap.cli.cmd_workspace import sorted_rows, train_queue
 from remap.cli.common import EPOCHS, MODEL_COUNT, SEED, WORKERS, int_arg
 from remap.cli.output import model_table
 from remap.service import Workspace, views
+from remap.service.naming import model_label
 
 
 def _best(ws: Workspace) -> views.ModelRow | None:
@@ -51,7 +52,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if best is None:
             print("no model finished training; see `remap queue` and `remap list`")
             return 1
-        print(f"best model: {best.id} ({best.val_acc or 0:.1%}) — {best.layers}")
+        label = model_label(best.id, best.name)
+        print(f"best model: {label} ({best.val_acc or 0:.1%}) — {best.layers}")
         ablation = experiments.run_ablation(ws, best.id)
         variation = experiments.run_variation(ws, best.id, n=args.variations, max_changes=3)
         print(
@@ -67,7 +69,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         path = exporting.export_model(
             ws, final.id, "remap_models", "best_model.py", class_name="BestModel", overwrite=True
         )
-        print(f"\nbest model {final.id} ({final.val_acc or 0:.1%}) exported to {path}")
+        label = model_label(final.id, final.name)
+        print(f"\nbest model {label} ({final.val_acc or 0:.1%}) exported to {path}")
         print(f"done in {time.monotonic() - start:.0f}s — explore it with `remap list -w {root}`")
     return 0
 

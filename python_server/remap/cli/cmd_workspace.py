@@ -24,6 +24,7 @@ from remap.cli.common import (
 from remap.cli.errors import one_line
 from remap.cli.output import ProgressBar, model_table
 from remap.service import ServiceError, Workspace, views
+from remap.service.naming import model_label
 from remap.service.weights import human_bytes, inheriting, weights_usage
 
 if TYPE_CHECKING:  # experiments, export/import and the queue are imported when used:
@@ -109,7 +110,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         failed = [j for j in ws.store.list_jobs({"failed"})]
         for job in failed[:10]:
-            print(f"job {job.id} (model {job.model_id}) failed: {job.error}")
+            print(f"job {job.id} (model {model_label(job.model_id)}) failed: {job.error}")
     return 0
 
 
@@ -120,7 +121,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
         layers = parse_int_list(args.layers, "layers")
         with inheriting(ws, args.inherit):
             result = experiments.run_ablation(ws, args.model, layers, not args.no_train)
-        _report(ws, result, f"ablation of model {args.model}")
+        _report(ws, result, f"ablation of model {model_label(args.model)}")
     return 0
 
 
@@ -144,7 +145,7 @@ def cmd_vary(args: argparse.Namespace) -> int:
             ws, args.model, args.count, args.changes, _enabled(args.enable), args.seed,
             not args.no_train,
         )  # fmt: skip
-        _report(ws, result, f"variation of model {args.model}")
+        _report(ws, result, f"variation of model {model_label(args.model)}")
     return 0
 
 
@@ -172,7 +173,7 @@ def cmd_craft(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         with inheriting(ws, args.inherit):
             result = experiments.run_handcrafted(ws, args.model, edits, not args.no_train)
-        _report(ws, result, f"hand-crafted child of model {args.model}")
+        _report(ws, result, f"hand-crafted child of model {model_label(args.model)}")
     return 0
 
 
@@ -208,9 +209,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     acc = f"{m['val_acc'] * 100:.1f}%" if m["val_acc"] is not None else "not trained"
     if m["recorded_acc"] is not None:
         acc += f"; {m['recorded_acc'] * 100:.1f}% recorded, not trained here"
-    print(f"model {m['id']} ({m['name']}) — {m['origin']}, {m['params']:,} parameters, {acc}")
+    label = model_label(m["id"], m["name"])
+    print(f"model {label} — {m['origin']}, {m['params']:,} parameters, {acc}")
     if m["parent_id"] is not None:
-        print(f"parent: model {m['parent_id']}")
+        print(f"parent: model {model_label(m['parent_id'])}")
     for change in m["changes"]:
         print(f"  change: {change}")
     run = details["run"]
@@ -308,7 +310,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         f"{summary.done} done, {summary.failed} failed, {summary.cancelled} cancelled"
     )
     for job in jobs:
-        print(f"  job {job['id']:>4}  model {job['model_id']:>4}  {job['state']}")
+        print(f"  job {job['id']:>4}  model {model_label(job['model_id']):>5}  {job['state']}")
     return 0
 
 

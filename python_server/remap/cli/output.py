@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from remap.service.naming import model_label
 from remap.service.views import ModelRow
 from remap.store import Store
 
@@ -32,7 +33,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | N
 
 
 def model_table(rows: Sequence[ModelRow], out: TextIO | None = None, wide: bool = False) -> None:
-    headers = ["id", "origin", "parent", "params", "accuracy", "epochs", "state", "changes"]
+    headers = ["model", "origin", "parent", "params", "accuracy", "epochs", "state", "changes"]
     if wide:
         headers.append("layers")
     cells = []
@@ -41,9 +42,9 @@ def model_table(rows: Sequence[ModelRow], out: TextIO | None = None, wide: bool 
         if not wide and len(changes) > 60:
             changes = changes[:57] + "..."
         line = [
-            str(r.id),
+            model_label(r.id, r.name),
             r.origin,
-            str(r.parent_id) if r.parent_id is not None else "-",
+            model_label(r.parent_id) if r.parent_id is not None else "-",
             f"{r.params:,}",
             _accuracy(r),
             str(r.epochs) if r.epochs is not None else "-",
@@ -96,7 +97,7 @@ class ProgressBar:
             job = running[0]
             run = store.latest_run(job.model_id, finished_only=False)
             epoch = len(run.epochs) if run is not None and run.state == "running" else 0
-            detail = f"  model {job.model_id} epoch {epoch}/{job.config.epochs}"
+            detail = f"  model {model_label(job.model_id)} epoch {epoch}/{job.config.epochs}"
         line = f"training {bar} {done}/{total} models  {elapsed:5.0f}s{detail}"
         if line == self.last_line:
             return

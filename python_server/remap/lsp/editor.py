@@ -14,6 +14,7 @@ from lsprotocol import types as t
 
 from remap.lsp import protocol as P
 from remap.service.editing import Replacement as Replacement
+from remap.service.naming import model_label
 from remap.service.types import CodegenError, ImportedModel, import_source, shape_mismatches
 
 LENSES = (
@@ -189,7 +190,7 @@ def command_actions(uri: str, model: ImportedModel, variant: int | None) -> list
 def replace_action(
     uri: str, text: str, model: ImportedModel, replacement: Replacement
 ) -> t.CodeAction:
-    title = f"REMAP: replace {model.class_name} with model {replacement.model_id}"
+    title = f"REMAP: replace {model.class_name} with model {model_label(replacement.model_id)}"
     if replacement.label:
         title += f" ({replacement.label})"
     return t.CodeAction(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from remap.lsp import protocol as P
+from remap.service.naming import model_label
 
 if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
@@ -212,9 +213,9 @@ class Watcher:
             job = running[0]
             epoch, epochs = self._epoch.get(job.id, (0, job.config.epochs))
             detail = (
-                f"model {job.model_id} epoch {epoch}/{epochs}"
+                f"model {model_label(job.model_id)} epoch {epoch}/{epochs}"
                 if epoch
-                else f"model {job.model_id} starting"
+                else f"model {model_label(job.model_id)} starting"
             )
             if len(running) > 1:
                 detail += f" (+{len(running) - 1} more)"

@@ -25,6 +25,7 @@ from remap.codegen import (
 )
 from remap.codegen.source import read_source
 from remap.service.errors import ServiceError
+from remap.service.naming import model_label
 
 if TYPE_CHECKING:  # the workspace loads the store (numpy): imported when first used
     from remap.service.experiments import GenerateResult
@@ -230,8 +231,8 @@ def replacements(
         acc, other = index.accuracy[mid], index.specs[mid]
         params = param_count(other)
         doc = (
-            f"REMAP model {mid}: {params:,} parameters, {acc:.1%} held-out accuracy on "
-            f"{index.dataset}."
+            f"REMAP model {model_label(mid)}: {params:,} parameters, {acc:.1%} held-out "
+            f"accuracy on {index.dataset}."
         )
         class_name = name if is_class else f"RemapModel{mid}"
         source = class_block(export_source(other, class_name=class_name), class_name, doc)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from remap.service.errors import ServiceError
+from remap.service.naming import model_label
 from remap.service.workspace import Workspace
 
 EVAL_TIMEOUT_S = 600.0
@@ -94,15 +95,14 @@ def evaluate_model(ws: Workspace, model_id: int) -> Evaluation:
     run = ws.store.latest_run(model_id, split.fingerprint)
     file = ws.store.weights_file(run) if run is not None else None
     if run is None or file is None:
-        raise ServiceError(
-            f"model {model_id} has no trained weights on {split.name} (train it first)", "model"
-        )
+        what = f"model {model_label(model_id)} has no trained weights on {split.name}"
+        raise ServiceError(f"{what} (train it first)", "model")
     try:
         preds = predict(model.spec, load_weights(file), split.test_x, _BATCH)
     except WeightsError as exc:
         raise ServiceError(str(exc), "weights") from None
     return Evaluation(
-        target=f"model {model_id}",
+        target=f"model {model_label(model_id)}",
         accuracy=float((preds == split.test_y).mean()),
         held_out=len(preds),
         predictions=preds,

@@ -16,6 +16,7 @@ from remap.codegen.source import parse_source, read_source
 from remap.service.editing import import_problem
 from remap.service.errors import ServiceError
 from remap.service.experiments import GenerateResult, _add_and_queue, add_spec
+from remap.service.naming import given_name, model_label
 from remap.service.weights import recorded_metrics
 from remap.service.workspace import Workspace
 
@@ -27,12 +28,12 @@ def provenance_for(ws: Workspace, model_id: int) -> Provenance:
     parent = ws.store.get_model(model.parent_id) if model.parent_id is not None else None
     return Provenance(
         model_id=model.id,
-        name=model.name,
+        name=given_name(model.id, model.name) or None,
         dataset=split.name,
         input_shape=model.spec.input_shape,
         accuracy=run.val_acc if run else None,
         params=model.params,
-        parent=(parent.name or f"m{parent.id}") if parent else None,
+        parent=model_label(parent.id, parent.name) if parent else None,
         origin=model.origin,
         changes=model.changes,
         created=None,

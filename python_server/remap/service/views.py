@@ -20,6 +20,7 @@ from typing import Any
 
 from remap.arch.shapes import analyse
 from remap.arch.variation import applicable_changes
+from remap.service.naming import given_name
 from remap.service.weights import recorded_accuracy, run_weights_details
 from remap.service.wire import Wire, camel
 from remap.service.workspace import Workspace
@@ -169,7 +170,7 @@ def model_row(model: ModelRecord, run: RunRecord | None, job: JobRecord | None) 
     report = analyse(model.spec)
     return ModelRow(
         id=model.id,
-        name=model.name or f"m{model.id}",
+        name=given_name(model.id, model.name),
         origin=model.origin,
         parent_id=model.parent_id,
         changes=model.changes,
@@ -237,7 +238,7 @@ def model_rows(ws: Workspace) -> list[ModelRow]:
         rows.append(
             ModelRow(
                 id=m.id,
-                name=m.name or f"m{m.id}",
+                name=given_name(m.id, m.name),
                 origin=m.origin,
                 parent_id=m.parent_id,
                 changes=m.changes,
