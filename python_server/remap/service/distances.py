@@ -98,6 +98,10 @@ class RowMatrix:
     def square(self, order: Sequence[int] | None = None) -> F32:
         """The N×N matrix (float32), rows/columns in ``order`` (positions) if given."""
         n = self.n
+        if order is not None and 2 * len(order) < n:  # a sample: its rows, not all N×N
+            cols = np.asarray(order, dtype=np.int64)
+            sub: F32 = self.rows(list(order))[:, cols]
+            return sub
         out = np.zeros((n, n), dtype=np.float32)
         for i in range(1, n):
             t = _tri(i)
