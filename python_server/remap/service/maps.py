@@ -1,8 +1,10 @@
 """The model maps: architecture (OTMANN), prediction (held-out disagreement) and accuracy
-vs. parameters. Distance matrices and layouts are cached in the store and extended
-incrementally: adding k models to N computes k·N + k(k−1)/2 distances, places the new
-points without moving the old ones, and re-fits (aligned to the old layout) only when the
-set has grown a lot or UMAP has become ready after a fallback."""
+vs. parameters, and the distance matrices behind them. Distance matrices and layouts are
+cached in the store and extended incrementally: adding k models to N computes k·N +
+k(k−1)/2 distances, places the new points without moving the old ones, and re-fits (aligned
+to the old layout) only when the set has grown a lot or UMAP has become ready after a
+fallback. What runs in the request and what in the background (large sets: landmark
+layouts, background completion and re-fits) is ``map_layouts``'s business."""
 
 from __future__ import annotations
 
