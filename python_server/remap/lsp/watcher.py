@@ -62,7 +62,7 @@ class Watcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warmup = "cold"
-        self._replaced = 0  # layouts written by background map jobs, as last reported
+        self._replaced: int | None = None  # layouts background map jobs wrote, as last seen
         self._baseline: int | None = None  # finished jobs when the busy period began
         self._epoch: dict[int, tuple[int, int]] = {}  # job → (epoch done, epochs)
         self._queue_sent = False
@@ -116,9 +116,11 @@ class Watcher:
         if queue_dirty or not self._queue_sent:
             self._send_queue(store.list_jobs(["queued", "running"]))
         replaced = _layouts_replaced()
-        if replaced != self._replaced:  # an exact layout replaced the one shown: refetch
-            self._replaced = replaced
+        if self._replaced is not None and replaced != self._replaced:
+            # a background job replaced a layout (say the exact one after the landmark one):
+            # the client refetches its maps (the getMap cache key holds the same count)
             self.emit(P.MODELS_CHANGED, {"added": [], "updated": []})
+        self._replaced = replaced
         state = rt.warmup_state()
         if state != self._warmup:
             self._warmup = state
