@@ -54,6 +54,7 @@ class Source:
 
 _locks: dict[tuple[str, str, str], threading.Lock] = {}
 _locks_lock = threading.Lock()
+_fitting = threading.Lock()  # one background fit at a time: each expands an N×N square
 
 
 def _lock(key: tuple[str, str, str]) -> threading.Lock:
@@ -147,7 +148,8 @@ def _update(
         return layout, None, trust, ""
     wanted = set(ids)
     removed = [i for i in layout.ids if i not in wanted]
-    new = [i for i in ids if i not in set(layout.ids)]
+    shown = set(layout.ids)  # once: a set per id would cost N² at 10,000 models
+    new = [i for i in ids if i not in shown]
     if meta.get("approximate"):
         if removed or new:
             layout, report = _place_by_landmarks(ws, layout, meta, removed, new)
@@ -287,8 +289,6 @@ def _start_job(
     job_key = (str(ws.store.path), view, key)
 
     def work(job: background.Job) -> bool:
-        from remap.analysis.layout import fit_layout, refit
-
         matrix = source.rows(job.progress)
         if not refit_after:
             return False
@@ -301,6 +301,18 @@ def _start_job(
         shown_ids = shown.ids if shown is not None else ()
         fit_ids = [i for i in dict.fromkeys([*ids, *shown_ids]) if int(i) in held]
         order = [matrix.position(int(i)) for i in fit_ids]
+        with _fitting:
+            fitted = _fit(shown, fit_ids, matrix, order)
+        trust = _trust(matrix, fitted)
+        with _lock(job_key):
+            _save(ws, view, key, fitted, trust)
+        return True
+
+    def _fit(
+        shown: Layout | None, fit_ids: list[str], matrix: RowMatrix, order: list[int]
+    ) -> Layout:
+        from remap.analysis.layout import fit_layout, refit
+
         if shown is None:
             fitted = fit_layout(
                 fit_ids, matrix.square(order), method, warmup=warmup, seed=ws.settings.seed,
@@ -310,9 +322,6 @@ def _start_job(
             fitted, _ = refit(
                 shown, matrix.square(order), method, ids=fit_ids, warmup=warmup, trusted=True
             )
-        trust = _trust(matrix, fitted)
-        with _lock(job_key):
-            _save(ws, view, key, fitted, trust)
-        return True
+        return fitted
 
     background.start(job_key, work)
