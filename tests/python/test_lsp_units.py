@@ -237,6 +237,32 @@ def test_watcher_coalesces_events_and_reports_progress(tmp_path: Path) -> None:
         assert any(m == "remap/queueChanged" and p["jobs"] == [] for m, p in sent)
 
 
+def test_watcher_tells_the_client_to_refetch_when_a_background_job_replaced_a_layout(
+    tmp_path: Path,
+) -> None:
+    from remap.service import map_background
+    from remap.store import Store
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+    with Store.open(tmp_path / "remap.db") as store:
+        watcher = Watcher(FakeRuntime(store), lambda m, p: sent.append((m, p)), lambda _: None)  # type: ignore[arg-type]
+        watcher.tick()  # starts at the current count: nothing to report
+        assert "remap/modelsChanged" not in [m for m, _ in sent]
+        map_background.start(("x", "architecture", "k"), lambda job: False)  # wrote nothing
+        assert map_background.wait_idle(60)
+        sent.clear()
+        watcher.tick()
+        assert "remap/modelsChanged" not in [m for m, _ in sent]
+        map_background.start(("x", "architecture", "k"), lambda job: True)  # wrote a layout
+        assert map_background.wait_idle(60)
+        watcher.tick()
+        assert ("remap/modelsChanged", {"added": [], "updated": []}) in sent
+        sent.clear()
+        watcher.tick()
+        assert "remap/modelsChanged" not in [m for m, _ in sent]
+        map_background.forget()
+
+
 # -- worker parent watch -----------------------------------------------------------------------
 def test_worker_parent_watch() -> None:
     from remap.jobs.worker import _parent_alive, watch_parent

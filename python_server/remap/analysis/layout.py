@@ -234,11 +234,13 @@ def place_new(
     cross_distances: ArrayLike,
     new_block: ArrayLike,
     new_ids: Sequence[str],
+    known: ArrayLike | None = None,
 ) -> tuple[Layout, PlacementReport]:
     """Add k models to ``layout`` without moving its points.
 
     ``cross_distances`` is k×N (row i: new model i to each old model, in ``layout.ids`` order),
-    ``new_block`` the k×k distances among the new models.
+    ``new_block`` the k×k distances among the new models. ``known`` (k×N booleans, optional):
+    only these cross distances were computed (the rest are ignored, whatever their value).
     """
     start = time.perf_counter()
     ids = check_ids(new_ids, None, "new_ids")
@@ -246,7 +248,9 @@ def place_new(
     clash = sorted(set(ids) & set(layout.ids))
     if clash:
         raise DistanceMatrixError(f"new_ids: {clash[0]!r} is already in the layout")
-    cross = check_block(cross_distances, k, n, "cross_distances")
+    mask = None if known is None else np.asarray(known, dtype=bool).reshape(k, n)
+    raw = np.asarray(cross_distances, dtype=np.float64)
+    cross = check_block(raw if mask is None else np.where(mask, raw, 0.0), k, n, "cross_distances")
     block = check_distances(new_block, "new_block") if k else np.zeros((0, 0))
     if block.shape != (k, k):
         rows, cols = block.shape
@@ -257,7 +261,7 @@ def place_new(
         new_coords, note = res.coords, "empty layout: new models laid out by MDS"
     else:
         new_coords = place_points(
-            layout.coords, cross, block, layout.scale, layout.placement_neighbors
+            layout.coords, cross, block, layout.scale, layout.placement_neighbors, mask
         )
     coords = np.vstack([layout.coords, new_coords]) if k else layout.coords
     new_layout = Layout(

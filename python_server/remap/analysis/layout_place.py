@@ -54,18 +54,27 @@ def kernel_start(old: FloatArray, cross: FloatArray) -> FloatArray:
 
 
 def place_points(
-    old: FloatArray, cross: FloatArray, block: FloatArray, scale: float, neighbors: int
+    old: FloatArray,
+    cross: FloatArray,
+    block: FloatArray,
+    scale: float,
+    neighbors: int,
+    known: NDArray[np.bool_] | None = None,
 ) -> FloatArray:
     """Coordinates (k×2) for k new models; ``old`` (N×2, N ≥ 1) is not modified.
 
     A new model at distance 0 from old models sits at their mean position; new models at
-    distance 0 from each other share a position.
+    distance 0 from each other share a position. ``known`` (k×N, optional) marks the cross
+    distances that were computed (a new model's landmarks and candidate neighbours): the
+    others are ignored — never neighbours, no weight in the stress.
     """
     k = cross.shape[0]
     out = np.zeros((k, 2))
     if k == 0:
         return out
-    zero = cross <= 0.0
+    if known is None:
+        known = np.ones(cross.shape, dtype=bool)
+    zero = (cross <= 0.0) & known
     snapped: NDArray[np.bool_] = np.asarray(zero.any(axis=1), dtype=bool)
     for i in np.flatnonzero(snapped):
         out[i] = old[zero[i]].mean(axis=0)
@@ -74,15 +83,22 @@ def place_points(
         snap = np.flatnonzero(snapped)
         fixed = np.vstack([old, out[snap]])
         cross_f = np.hstack([cross[free], block[np.ix_(free, snap)]])
+        weight_f = np.hstack([known[free], np.ones((free.size, snap.size), dtype=bool)])
         block_f = block[np.ix_(free, free)]
         if neighbors > 0:
-            out[free] = place_local(fixed, cross_f, block_f, neighbors)
+            unknown_inf = np.where(weight_f, cross_f, np.inf)
+            out[free] = place_local(fixed, unknown_inf, block_f, neighbors)
         else:
             block_w = np.ones_like(block_f)
             np.fill_diagonal(block_w, 0.0)
-            start = kernel_start(old, cross[free])
+            start = kernel_start(old, np.where(known[free], cross[free], np.inf))
             out[free] = place_free_points(
-                fixed, scale * cross_f, np.ones_like(cross_f), scale * block_f, block_w, start
+                fixed,
+                scale * np.where(weight_f, cross_f, 0.0),
+                weight_f.astype(np.float64),
+                scale * block_f,
+                block_w,
+                start,
             )
     reps, group_of = duplicate_groups(block)
     if len(reps) < k:

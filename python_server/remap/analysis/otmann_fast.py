@@ -182,6 +182,74 @@ def _one_to_many(cost: Any, mass: float, others: Any, n: int, by_row: bool, pen:
     return total + pen * left
 
 
+@register_jitable  # type: ignore[misc]
+def _pair_impl(
+    lc: Any,
+    pen: float,
+    sscale: float,
+    a: tuple[Any, ...],
+    b: tuple[Any, ...],
+    i: int,
+    j: int,
+    normalise: bool,
+    cost: Any,
+    flow: Any,
+    fs: Any,
+    iscr: Any,
+) -> float:
+    """The distance between model ``i`` of A and model ``j`` of B (packed models:
+    (comp_ptr, label, mass, ip, op, comp_mass, total, key)); the rest is scratch."""
+    a_ptr, a_lab, a_mass, a_ip, a_op, a_cm, a_tot, a_key = a
+    b_ptr, b_lab, b_mass, b_ip, b_op, b_cm, b_tot, b_key = b
+    if a_key[i] == b_key[j]:
+        return 0.0
+    ncomp = a_cm.shape[1]
+    ngroups = a_ip.shape[1]
+    two = 2.0 * pen
+    total = 0.0
+    for c in range(ncomp):
+        s1, e1, s2, e2 = a_ptr[i, c], a_ptr[i, c + 1], b_ptr[j, c], b_ptr[j, c + 1]
+        if e1 == s1 or e2 == s2:
+            total += pen * (a_cm[i, c] + b_cm[j, c])
+            continue
+        n1, n2 = e1 - s1, e2 - s2
+        for u in range(n1):
+            x = s1 + u
+            for v in range(n2):
+                y = s2 + v
+                lab = lc[a_lab[x], b_lab[y]]
+                if lab >= two:
+                    cost[u, v] = math.inf
+                    continue
+                struct = 0.0
+                for g in range(ngroups):
+                    struct += abs(a_ip[x, g] - b_ip[y, g]) + abs(a_op[x, g] - b_op[y, g])
+                cost[u, v] = lab + sscale * struct
+        if n1 == 1 and n2 == 1:
+            m1, m2, cc = a_mass[s1], b_mass[s2], cost[0, 0]
+            if cc < two:
+                total += cc * min(m1, m2) + pen * abs(m1 - m2)
+            else:
+                total += pen * (m1 + m2)
+        elif n1 == 1:
+            total += _one_to_many(cost, a_mass[s1], b_mass[s2:e2], n2, True, pen)
+        elif n2 == 1:
+            total += _one_to_many(cost, b_mass[s2], a_mass[s1:e1], n1, False, pen)
+        else:
+            total += _transport(cost, a_mass[s1:e1], b_mass[s2:e2], n1, n2, pen, flow, fs, iscr)
+    return total / (a_tot[i] + b_tot[j]) if normalise else total
+
+
+@register_jitable  # type: ignore[misc]
+def _max_nodes(ptr: Any) -> int:
+    """The largest number of nodes one model has in one component."""
+    maxn = 1
+    for i in range(ptr.shape[0]):
+        for c in range(ptr.shape[1] - 1):
+            maxn = max(maxn, ptr[i, c + 1] - ptr[i, c])
+    return maxn
+
+
 def _kernel_impl(
     lc: Any,
     pen: float,
@@ -197,64 +265,41 @@ def _kernel_impl(
     """Distances for rows ``row_start:row_end`` of A against B (upper triangle only when
     ``symmetric``). ``a``/``b`` are packed models: (comp_ptr, label, mass, ip, op,
     comp_mass, total, key)."""
-    a_ptr, a_lab, a_mass, a_ip, a_op, a_cm, a_tot, a_key = a
-    b_ptr, b_lab, b_mass, b_ip, b_op, b_cm, b_tot, b_key = b
-    ncomp = a_cm.shape[1]
-    ngroups = a_ip.shape[1]
-    two = 2.0 * pen
-    maxn = 1
-    for i in range(a_ptr.shape[0]):
-        for c in range(ncomp):
-            maxn = max(maxn, a_ptr[i, c + 1] - a_ptr[i, c])
-    for j in range(b_ptr.shape[0]):
-        for c in range(ncomp):
-            maxn = max(maxn, b_ptr[j, c + 1] - b_ptr[j, c])
+    maxn = max(_max_nodes(a[0]), _max_nodes(b[0]))
     cost = np.empty((maxn, maxn))
     flow = np.empty((maxn, maxn))
     fs = np.empty((6, maxn))
     iscr = np.empty((4, maxn), np.int64)
     for i in range(row_start, row_end):
-        for j in range(i + 1 if symmetric else 0, b_tot.shape[0]):
-            if a_key[i] == b_key[j]:
-                out[i, j] = 0.0
-                continue
-            total = 0.0
-            for c in range(ncomp):
-                s1, e1, s2, e2 = a_ptr[i, c], a_ptr[i, c + 1], b_ptr[j, c], b_ptr[j, c + 1]
-                if e1 == s1 or e2 == s2:
-                    total += pen * (a_cm[i, c] + b_cm[j, c])
-                    continue
-                n1, n2 = e1 - s1, e2 - s2
-                for u in range(n1):
-                    x = s1 + u
-                    for v in range(n2):
-                        y = s2 + v
-                        lab = lc[a_lab[x], b_lab[y]]
-                        if lab >= two:
-                            cost[u, v] = math.inf
-                            continue
-                        struct = 0.0
-                        for g in range(ngroups):
-                            struct += abs(a_ip[x, g] - b_ip[y, g]) + abs(a_op[x, g] - b_op[y, g])
-                        cost[u, v] = lab + sscale * struct
-                if n1 == 1 and n2 == 1:
-                    m1, m2, cc = a_mass[s1], b_mass[s2], cost[0, 0]
-                    if cc < two:
-                        total += cc * min(m1, m2) + pen * abs(m1 - m2)
-                    else:
-                        total += pen * (m1 + m2)
-                elif n1 == 1:
-                    total += _one_to_many(cost, a_mass[s1], b_mass[s2:e2], n2, True, pen)
-                elif n2 == 1:
-                    total += _one_to_many(cost, b_mass[s2], a_mass[s1:e1], n1, False, pen)
-                else:
-                    total += _transport(
-                        cost, a_mass[s1:e1], b_mass[s2:e2], n1, n2, pen, flow, fs, iscr
-                    )
-            out[i, j] = total / (a_tot[i] + b_tot[j]) if normalise else total
+        for j in range(i + 1 if symmetric else 0, b[6].shape[0]):
+            out[i, j] = _pair_impl(lc, pen, sscale, a, b, i, j, normalise, cost, flow, fs, iscr)
+
+
+def _list_impl(
+    lc: Any,
+    pen: float,
+    sscale: float,
+    a: tuple[Any, ...],
+    b: tuple[Any, ...],
+    ia: Any,
+    ib: Any,
+    start: int,
+    end: int,
+    normalise: bool,
+    out: Any,
+) -> None:
+    """Distances of the listed pairs ``start:end``: ``out[p]`` = d(A[ia[p]], B[ib[p]])."""
+    maxn = max(_max_nodes(a[0]), _max_nodes(b[0]))
+    cost = np.empty((maxn, maxn))
+    flow = np.empty((maxn, maxn))
+    fs = np.empty((6, maxn))
+    iscr = np.empty((4, maxn), np.int64)
+    for p in range(start, end):
+        out[p] = _pair_impl(lc, pen, sscale, a, b, ia[p], ib[p], normalise, cost, flow, fs, iscr)
 
 
 _kernel_jit = njit(nogil=True, cache=True)(_kernel_impl)
+_list_jit = njit(nogil=True, cache=True)(_list_impl)
 
 
 @dataclass(frozen=True)
@@ -419,6 +464,76 @@ def _row_blocks(n_a: int, n_b: int, symmetric: bool, workers: int) -> list[tuple
     return [(r0, r1) for r0, r1 in itertools.pairwise(edges) if r1 > r0]
 
 
+class PackedSet:
+    """Models packed once (one vocabulary) for many queries of chosen pairs: the rows of a
+    few landmarks against all models, or each new model against its own candidates. Any
+    subset is a view of the same packed arrays (pointers are absolute), so a query costs its
+    pairs only. ``pairs`` runs in ``workers`` threads (the kernel releases the GIL)."""
+
+    def __init__(self, gs: Sequence[OtmannGraph], params: OtmannParams) -> None:
+        self.params = params
+        self.n = len(gs)
+        vocab = _vocabulary(list(gs), params) if gs else None
+        self._packed = _pack(gs, vocab, {}) if vocab is not None else None
+        self._lc = vocab.label_costs if vocab is not None else np.zeros((0, 0))
+
+    def pairs(
+        self,
+        ia: NDArray[np.int64] | Sequence[int],
+        ib: NDArray[np.int64] | Sequence[int],
+        workers: int | None = None,
+        engine: str = "auto",
+    ) -> NDArray[np.float64]:
+        """``out[p]`` = distance between models ``ia[p]`` and ``ib[p]`` of the set."""
+        a_idx = np.ascontiguousarray(ia, dtype=np.int64).reshape(-1)
+        b_idx = np.ascontiguousarray(ib, dtype=np.int64).reshape(-1)
+        if a_idx.shape != b_idx.shape:
+            raise ValueError(f"pairs: {a_idx.size} first models but {b_idx.size} second ones")
+        out = np.zeros(a_idx.size)
+        if a_idx.size == 0 or self._packed is None:
+            return out
+        if min(a_idx.min(), b_idx.min()) < 0 or max(a_idx.max(), b_idx.max()) >= self.n:
+            raise IndexError(f"pairs: model index outside 0…{self.n - 1}")
+        pk = self._packed.as_tuple()
+        p = self.params
+        sscale = p.structural_coeff * 0.5 / len(GROUPS)
+        args = (self._lc, p.non_assignment_penalty, sscale, pk, pk, a_idx, b_idx)
+        total = int(a_idx.size)
+        if engine == "python" or (
+            engine == "auto" and total < PY_PAIRS_LIMIT and not _list_compiled()
+        ):
+            _list_impl(*args, 0, total, p.normalise, out)
+            return out
+        n_threads = _workers(workers, total)
+        if n_threads <= 1:
+            _list_jit(*args, 0, total, p.normalise, out)
+            return out
+        _list_jit(*args, 0, 0, p.normalise, out)  # compile/load once
+        cuts = np.linspace(0, total, 4 * n_threads + 1).astype(np.int64)
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            jobs = [
+                pool.submit(_list_jit, *args, int(s0), int(s1), p.normalise, out)
+                for s0, s1 in itertools.pairwise(cuts)
+                if s1 > s0
+            ]
+            for job in jobs:
+                job.result()
+        return out
+
+    def rows(
+        self, rows: Sequence[int], cols: Sequence[int] | None = None, workers: int | None = None
+    ) -> NDArray[np.float64]:
+        """len(rows) × len(cols) distances (all models as columns by default)."""
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.arange(self.n, dtype=np.int64) if cols is None else np.asarray(cols, np.int64)
+        ia, ib = np.repeat(r, c.size), np.tile(c, r.size)
+        return self.pairs(ia, ib, workers).reshape(r.size, c.size)
+
+
+def _list_compiled() -> bool:
+    return bool(_list_jit.signatures)
+
+
 def otmann_matrix(
     specs: Sequence[ArchSpec],
     params: OtmannParams | None = None,
@@ -465,4 +580,6 @@ def warm_up() -> None:
 
     a = ArchSpec((1, 8, 8), 2, (Conv2D(3, 4), Conv2D(1, 4), MaxPool(2), Dense(2)))
     b = ArchSpec((1, 8, 8), 2, (Conv2D(3, 8), Activation("relu"), Conv2D(3, 4), Dense(2)))
-    _run(graphs([a, b], OtmannParams.default()), None, OtmannParams.default(), 1, "compiled")
+    pair = graphs([a, b], OtmannParams.default())
+    _run(pair, None, OtmannParams.default(), 1, "compiled")
+    PackedSet(pair, OtmannParams.default()).pairs([0], [1], workers=1, engine="compiled")

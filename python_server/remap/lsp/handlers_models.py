@@ -53,6 +53,7 @@ def get_model(rt: Runtime, p: Params) -> dict[str, Any]:
 
 def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
     from remap.service.background import umap_warmup
+    from remap.service.map_background import replaced
     from remap.service.maps import get_map as service_get_map
 
     view = p.choice("view", VIEWS)
@@ -60,7 +61,8 @@ def get_map(rt: Runtime, p: Params) -> dict[str, Any]:
     distance = p.choice("distance", DISTANCES, required=False)
     assert view is not None
     warmup = umap_warmup()
-    key = ("getMap", view, method, distance, warmup.state)
+    # a layout replaced by a background job (exact after approximate) is a new answer
+    key = ("getMap", view, method, distance, warmup.state, replaced())
     return rt.cached(
         key,
         MAP_TOPICS[view],

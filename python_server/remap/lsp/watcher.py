@@ -63,6 +63,7 @@ class Watcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warmup = "cold"
+        self._replaced: int | None = None  # layouts background map jobs wrote, as last seen
         self._baseline: int | None = None  # finished jobs when the busy period began
         self._epoch: dict[int, tuple[int, int]] = {}  # job → (epoch done, epochs)
         self._queue_sent = False
@@ -115,6 +116,12 @@ class Watcher:
             self.emit(P.MODELS_CHANGED, {"added": sorted(added), "updated": sorted(updated)})
         if queue_dirty or not self._queue_sent:
             self._send_queue(store.list_jobs(["queued", "running"]))
+        replaced = _layouts_replaced()
+        if self._replaced is not None and replaced != self._replaced:
+            # a background job replaced a layout (say the exact one after the landmark one):
+            # the client refetches its maps (the getMap cache key holds the same count)
+            self.emit(P.MODELS_CHANGED, {"added": [], "updated": []})
+        self._replaced = replaced
         state = rt.warmup_state()
         if state != self._warmup:
             self._warmup = state
@@ -221,3 +228,12 @@ class Watcher:
                 detail += f" (+{len(running) - 1} more)"
         message = f"{done}/{total} models · {detail}" + (" · queue paused" if paused else "")
         return ProgressState(message, min(int(100 * fraction / total), 100), paused)
+
+
+def _layouts_replaced() -> int:
+    """Layouts background map jobs wrote (0 while the maps module was never loaded)."""
+    import sys
+
+    module = sys.modules.get("remap.service.map_background")
+    replaced = getattr(module, "replaced", None)
+    return int(replaced()) if replaced is not None else 0

@@ -98,6 +98,10 @@ class RowMatrix:
     def square(self, order: Sequence[int] | None = None) -> F32:
         """The N×N matrix (float32), rows/columns in ``order`` (positions) if given."""
         n = self.n
+        if order is not None and 2 * len(order) < n:  # a sample: its rows, not all N×N
+            cols = np.asarray(order, dtype=np.int64)
+            sub: F32 = self.rows(list(order))[:, cols]
+            return sub
         out = np.zeros((n, n), dtype=np.float32)
         for i in range(1, n):
             t = _tri(i)
@@ -129,6 +133,21 @@ class _Entry:
 
 _cache: dict[tuple[str, str, str], _Entry] = {}
 _lock = threading.Lock()
+_busy: dict[tuple[str, str, str], threading.Lock] = {}  # one completion at a time per matrix
+ProgressFn = Callable[[int, int], None]  # (rows held, rows wanted)
+
+
+def matrix_lock(ws: Workspace, kind: str, key: str) -> threading.Lock:
+    """The lock a completion of (kind, key) holds: ``locked()`` says one is under way."""
+    with _lock:
+        return _busy.setdefault((str(ws.store.path), kind, key), threading.Lock())
+
+
+def missing_pairs(ws: Workspace, kind: str, key: str, wanted: int) -> int:
+    """Distances still to compute for a matrix of ``wanted`` keys, from the rows stored
+    (one small query; assumes the stored keys are among the wanted ones)."""
+    stored = min(ws.store.matrix_rows_extent(kind, key)[0], wanted)
+    return int(_tri(wanted) - _tri(stored))
 
 
 def clear_cache() -> None:
@@ -183,10 +202,26 @@ def complete_matrix(
     pair_fn: PairFn,
     square_fn: SquareFn,
     block_rows: int = BLOCK_ROWS,
+    progress: ProgressFn | None = None,
 ) -> RowMatrix:
     """The matrix (kind, key) holding exactly the keys ``wanted`` (in any row order),
     computing only the rows it lacks. Keys it holds that are not wanted are dropped by
-    rewriting the matrix from the rows it keeps."""
+    rewriting the matrix from the rows it keeps. ``progress(rows, total)`` is called after
+    each stored block. One completion per matrix runs at a time (others wait)."""
+    with matrix_lock(ws, kind, key):
+        return _complete(ws, kind, key, wanted, pair_fn, square_fn, block_rows, progress)
+
+
+def _complete(
+    ws: Workspace,
+    kind: str,
+    key: str,
+    wanted: Sequence[int],
+    pair_fn: PairFn,
+    square_fn: SquareFn,
+    block_rows: int,
+    progress: ProgressFn | None,
+) -> RowMatrix:
     entry = _load(ws, kind, key)
     matrix = entry.matrix
     wanted_set = set(wanted)
@@ -214,4 +249,6 @@ def complete_matrix(
         ]
         data = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
         _append(ws, kind, key, entry, new, data)
+        if progress is not None:
+            progress(matrix.n, len(wanted))
     return matrix

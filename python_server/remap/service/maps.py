@@ -1,25 +1,27 @@
 """The model maps: architecture (OTMANN), prediction (held-out disagreement) and accuracy
-vs. parameters. Distance matrices and layouts are cached in the store and extended
-incrementally: adding k models to N computes k·N + k(k−1)/2 distances, places the new
-points without moving the old ones, and re-fits (aligned to the old layout) only when the
-set has grown a lot or UMAP has become ready after a fallback."""
+vs. parameters, and the distance matrices behind them. Distance matrices and layouts are
+cached in the store and extended incrementally: adding k models to N computes k·N +
+k(k−1)/2 distances, places the new points without moving the old ones, and re-fits (aligned
+to the old layout) only when the set has grown a lot or UMAP has become ready after a
+fallback. What runs in the request and what in the background (large sets: landmark
+layouts, background completion and re-fits) is ``map_layouts``'s business."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from remap.service.distances import RowMatrix, complete_matrix
+from remap.service.distances import ProgressFn, RowMatrix, complete_matrix
 from remap.service.errors import ServiceError
+from remap.service.map_landmarks import graphs_of
+from remap.service.map_layouts import Source, updated_layout
 from remap.service.workspace import Workspace
 
 if TYPE_CHECKING:
-    from remap.analysis.layout import Layout, PlacementReport
-    from remap.analysis.otmann import OtmannGraph
     from remap.analysis.warmup import WarmupLike
     from remap.store.summaries import ModelSummary
 
@@ -30,22 +32,7 @@ examples they label differently, or the mean gap between their per-class accurac
 FloatArray = npt.NDArray[np.float64]
 
 
-_graphs: dict[tuple[str, int], OtmannGraph] = {}
 _predictions: dict[tuple[str, int], npt.NDArray[np.int16]] = {}
-
-
-def _graphs_of(ws: Workspace, model_ids: Sequence[int]) -> list[OtmannGraph]:
-    """OTMANN graphs of models, converted once per process (specs are immutable)."""
-    from remap.analysis.otmann import OtmannParams, graphs
-
-    path = str(ws.store.path)
-    missing = [i for i in model_ids if (path, i) not in _graphs]
-    if missing:
-        specs = ws.store.model_specs(missing)
-        converted = graphs([specs[i] for i in missing], OtmannParams.default())
-        for i, g in zip(missing, converted, strict=True):
-            _graphs[(path, i)] = g
-    return [_graphs[(path, i)] for i in model_ids]
 
 
 def _predictions_of(ws: Workspace, run_ids: Sequence[int]) -> npt.NDArray[np.int64]:
@@ -58,19 +45,23 @@ def _predictions_of(ws: Workspace, run_ids: Sequence[int]) -> npt.NDArray[np.int
     return np.stack([_predictions[(path, i)].astype(np.int64) for i in run_ids])
 
 
-def otmann_rows(ws: Workspace) -> RowMatrix:
-    """All models' OTMANN distances (default parameters), completed incrementally."""
+def otmann_rows(ws: Workspace, progress: ProgressFn | None = None) -> RowMatrix:
+    """All models' OTMANN distances (default parameters), completed incrementally (all
+    models packed once for the kernel when rows are missing)."""
     from remap.analysis.otmann import OtmannParams
-    from remap.analysis.otmann_fast import otmann_graph_matrix, otmann_graph_pairs
+    from remap.analysis.otmann_fast import PackedSet
 
-    params = OtmannParams.default()
+    ids = ws.store.model_ids()
+    packed: list[PackedSet] = []
+    where = {m: i for i, m in enumerate(ids)}
+
+    def pairs(a: Sequence[int], b: Sequence[int]) -> npt.NDArray[np.float64]:
+        if not packed:
+            packed.append(PackedSet(graphs_of(ws, ids), OtmannParams.default()))
+        return packed[0].rows([where[m] for m in a], [where[m] for m in b])
+
     return complete_matrix(
-        ws,
-        "otmann",
-        "default",
-        ws.store.model_ids(),
-        lambda a, b: otmann_graph_pairs(_graphs_of(ws, a), _graphs_of(ws, b), params),
-        lambda a: otmann_graph_matrix(_graphs_of(ws, a), params),
+        ws, "otmann", "default", ids, pairs, lambda a: pairs(a, a), progress=progress
     )
 
 
@@ -84,7 +75,9 @@ def _prediction_runs(ws: Workspace) -> tuple[str, dict[int, int]]:
     return fingerprint, owner
 
 
-def prediction_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> RowMatrix:
+def prediction_rows(
+    ws: Workspace, fingerprint: str, run_ids: Sequence[int], progress: ProgressFn | None = None
+) -> RowMatrix:
     """Disagreement between runs (keyed by run id, so a retrained model replaces its old
     row), completed incrementally."""
     from remap.analysis.prediction import disagreement_matrix, disagreement_pairs
@@ -96,10 +89,13 @@ def prediction_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> 
         list(run_ids),
         lambda a, b: disagreement_pairs(_predictions_of(ws, a), _predictions_of(ws, b)),
         lambda a: disagreement_matrix(_predictions_of(ws, a)),
+        progress=progress,
     )
 
 
-def per_class_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> RowMatrix:
+def per_class_rows(
+    ws: Workspace, fingerprint: str, run_ids: Sequence[int], progress: ProgressFn | None = None
+) -> RowMatrix:
     """Mean gap between runs' per-class held-out accuracies (derived from their stored
     predictions), keyed by run id and completed incrementally like the disagreement."""
     from remap.analysis.prediction import per_class_accuracy_distance, per_class_accuracy_pairs
@@ -120,6 +116,7 @@ def per_class_rows(ws: Workspace, fingerprint: str, run_ids: Sequence[int]) -> R
         list(run_ids),
         lambda a, b: per_class_accuracy_pairs(accuracies(a), accuracies(b)),
         lambda a: per_class_accuracy_distance(accuracies(a)),
+        progress=progress,
     )
 
 
@@ -149,75 +146,6 @@ def distance_matrix(
 
     models = ws.store.list_models()
     return [m.id for m in models], otmann_matrix([m.spec for m in models], OtmannParams.remap())
-
-
-def _cached_layout(ws: Workspace, view: str, key: str) -> tuple[Layout | None, float | None]:
-    from remap.analysis.layout import Layout
-
-    cached = ws.store.get_layout(view, key)
-    if cached is None:
-        return None, None
-    cached_ids, coords, meta = cached
-    layout = Layout.from_dict(
-        {**meta.get("layout", {}), "ids": [str(i) for i in cached_ids], "coords": coords}
-    )
-    return layout, meta.get("trustworthiness")
-
-
-def _updated_layout(
-    ws: Workspace,
-    view: str,
-    key: str,
-    ids: list[str],
-    rows: Callable[[], RowMatrix],
-    method: str,
-    warmup: WarmupLike | None,
-) -> tuple[Layout, PlacementReport | None, float | None]:
-    """The cached layout of ``ids`` brought up to date. ``rows()`` gives the distances
-    (keyed by int(id)); it is only called when something has to be placed or fitted."""
-    from remap.analysis.layout import fit_layout, place_new, refit, should_refit
-    from remap.analysis.quality import sample_points, trustworthiness_of
-
-    layout, trust = _cached_layout(ws, view, key)
-    report: PlacementReport | None = None
-    wanted = set(ids)
-    if layout is not None:
-        shown = set(layout.ids)
-        removed = [i for i in layout.ids if i not in wanted]
-        new = [i for i in ids if i not in shown]
-        if not removed and not new and not should_refit(layout, len(ids), warmup=warmup):
-            return layout, None, trust  # nothing to do: the distances are not even read
-    matrix = rows()
-    if layout is None:
-        order = [matrix.position(int(i)) for i in ids]
-        layout = fit_layout(
-            ids, matrix.square(order), method, warmup=warmup, seed=ws.settings.seed, trusted=True
-        )
-        trust = None
-    elif removed or should_refit(layout, len(ids), warmup=warmup):
-        order = [matrix.position(int(i)) for i in ids]
-        layout, report = refit(
-            layout, matrix.square(order), method, ids=ids, warmup=warmup, trusted=True
-        )
-        trust = None
-    else:
-        old_cols = np.asarray([matrix.position(int(i)) for i in layout.ids], dtype=np.int64)
-        new_cols = np.asarray([matrix.position(int(i)) for i in new], dtype=np.int64)
-        new_rows = matrix.rows(new_cols.tolist())
-        layout, report = place_new(layout, new_rows[:, old_cols], new_rows[:, new_cols], new)
-    if trust is None and len(ids) >= 3:
-        order = [matrix.position(int(i)) for i in layout.ids]
-        coords = layout.coords
-        pick = sample_points(len(order))  # expand only a sample of a large matrix
-        if pick is not None:
-            order, coords = [order[p] for p in pick], coords[pick]
-        trust = trustworthiness_of(coords, matrix.square(order))
-    meta: dict[str, Any] = {
-        "layout": {k: v for k, v in layout.to_dict().items() if k not in ("ids", "coords")},
-        "trustworthiness": trust,
-    }
-    ws.store.put_layout(view, key, [int(i) for i in layout.ids], layout.coords, meta)
-    return layout, report, trust
 
 
 def _edges(
@@ -278,14 +206,14 @@ def get_map(
         raise ServiceError(f"expected umap or mds, got {method!r}", "method")
     if view == "accuracy":
         return _accuracy_map(ws)
-    rows: Callable[[], RowMatrix]
+    source: Source
     if view == "architecture":
         model_ids = ws.store.model_ids()
         key_ids = [str(i) for i in model_ids]
         to_model = {str(i): i for i in model_ids}
         key = f"{method}:otmann"
         axes = {"x": "OTMANN map x", "y": "OTMANN map y"}
-        rows = lambda: otmann_rows(ws)  # noqa: E731
+        source = Source("otmann", "default", lambda p: otmann_rows(ws, p), landmarks=True)
     else:
         fingerprint, owner = _prediction_runs(ws)
         run_ids = sorted(owner, key=lambda r: owner[r])
@@ -294,11 +222,15 @@ def get_map(
         if distance == "per_class":
             key = f"{method}:{fingerprint}:per_class"
             axes = {"x": "per-class accuracy map x", "y": "per-class accuracy map y"}
-            rows = lambda: per_class_rows(ws, fingerprint, run_ids)  # noqa: E731
+            source = Source(
+                "per_class", fingerprint, lambda p: per_class_rows(ws, fingerprint, run_ids, p)
+            )
         else:
             key = f"{method}:{fingerprint}"
             axes = {"x": "prediction map x", "y": "prediction map y"}
-            rows = lambda: prediction_rows(ws, fingerprint, run_ids)  # noqa: E731
+            source = Source(
+                "disagreement", fingerprint, lambda p: prediction_rows(ws, fingerprint, run_ids, p)
+            )
     if not key_ids:
         return {
             "view": view, "method": method,
@@ -306,7 +238,7 @@ def get_map(
             "note": "no trained model yet" if view == "prediction" else "no model yet",
             "points": [], "edges": [], "movement": None, "trustworthiness": None, "axes": axes,
         }  # fmt: skip
-    layout, report, trust = _updated_layout(ws, view, key, key_ids, rows, method, warmup)
+    layout, report, trust, pending = updated_layout(ws, view, key, key_ids, source, method, warmup)
     points: list[dict[str, Any]] = [
         {"id": to_model[i], "x": float(x), "y": float(y)}
         for i, (x, y) in zip(layout.ids, layout.coords, strict=True)
@@ -323,7 +255,7 @@ def get_map(
         "view": view,
         "method": layout.method,
         "distance": distance if view == "prediction" else None,
-        "note": layout.note or None,
+        "note": "; ".join(bit for bit in (layout.note, pending) if bit) or None,
         "points": points,
         "edges": _edges(ws, {int(p["id"]) for p in points}),
         "movement": movement,
