@@ -116,7 +116,8 @@ def run_one(data: Path, strategy: str, seed: int, budget: int, args: argparse.Na
     root = folder / f"{data.stem}-{strategy}-{seed}"
     root.mkdir()
     overrides = {"dataset": str(data), "epochs": args.epochs, "max_params": args.max_params,
-                 "seed": seed, "holdout": 0.25, "gc_weights": "off", "threads": 1}  # fmt: skip
+                 "seed": seed, "holdout": 0.25, "gc_weights": "off", "threads": 1,
+                 "inherit_weights": not args.no_inherit}  # fmt: skip
     start = time.monotonic()
     with Workspace.open(root, None, overrides) as ws:
         state = disc.explore(
@@ -167,6 +168,9 @@ def main() -> None:
                         help="one JSON line per (set, strategy, seed), appended")  # fmt: skip
     parser.add_argument("--report", nargs="+", metavar="JSONL",
                         help="only print the table and write the PNG from these files")  # fmt: skip
+    parser.add_argument("--strategies", default=",".join(STRATEGIES))
+    parser.add_argument("--no-inherit", action="store_true",
+                        help="children start fresh; results named SET-noinherit")  # fmt: skip
     parser.add_argument("--population", type=int, default=10, help="evolution's population")
     parser.add_argument("--sample-size", type=int, default=3, help="evolution's tournament")
     args = parser.parse_args()
@@ -192,10 +196,11 @@ def main() -> None:
             x, y = makers[name]()
             data, args.test_x, args.test_y = split_off_test(x, y, folder, name)
             for seed in seeds:  # seeds outermost: a run cut short still has whole seeds
-                for strategy in STRATEGIES:
+                for strategy in args.strategies.split(","):
                     r = run_one(data, strategy, seed, args.budget, args, folder)
-                    r.update(set=name, strategy=strategy, seed=seed, load=os.getloadavg()[0])
-                    print(f"{name} {strategy} seed {seed}: best {r['curve'][-1]:.3f} "
+                    label = f"{name}-noinherit" if args.no_inherit else name
+                    r.update(set=label, strategy=strategy, seed=seed, load=os.getloadavg()[0])
+                    print(f"{label} {strategy} seed {seed}: best {r['curve'][-1]:.3f} "
                           f"test {r['test']} in {r['seconds']:.0f}s, load {r['load']:.1f}",
                           flush=True)  # fmt: skip
                     with open(args.out, "a") as out:
@@ -226,7 +231,8 @@ def report(
     print("|" + " --- |" * (len(b) + 8))
     mid = min(20, b[-1])
     for name, by_strategy in results.items():
-        target = {seed: r["curve"][-1] for seed, r in by_strategy.get("random", {}).items()}
+        randoms = by_strategy.get("random") or results.get(name.split("-")[0], {}).get("random", {})
+        target = {seed: r["curve"][-1] for seed, r in randoms.items()}
         for strategy in STRATEGIES:
             runs = list(by_strategy.get(strategy, {}).values())
             if not runs:
