@@ -269,8 +269,9 @@ def plot(
         for strategy, by_seed in by_strategy.items():
             curves = np.array([r["curve"] for r in by_seed.values()])
             xs = np.arange(1, curves.shape[1] + 1)
-            ax.plot(xs, curves.mean(0), label=strategy)
-            ax.fill_between(xs, curves.min(0), curves.max(0), alpha=0.15)
+            colour = {"random": "C0", "guided": "C1", "evolution": "C2"}.get(strategy)
+            ax.plot(xs, curves.mean(0), label=strategy, color=colour)
+            ax.fill_between(xs, curves.min(0), curves.max(0), alpha=0.15, color=colour)
         ax.set_title(f"{name}{' (quick)' if args.quick else ''}")
         ax.set_xlabel("trainings")
         ax.set_ylabel("best validation accuracy so far")
