@@ -8,7 +8,7 @@ set is made offline from the product's own source, ``remap.data.make_synthetic_s
 every image is rolled (with wrap-around) by up to ±4 pixels in each direction — a quarter of
 the side, so translation tolerance (convolutions with pooling) decides, which few sampled
 architectures have — plus Gaussian noise σ 0.15, clipped to [0, 1]; 3,000 images. Calibration
-(30 random models of the sampler, 8 epochs, 5,000 images): accuracies 10–42 %, one model
+(24 random models of the sampler, 8 epochs, 5,000 images): accuracies 10–42 %, one model
 well above the rest, so the expected best of k random models keeps climbing from k = 20 to
 k = 60 (38.1 → 41.0 %); the digits' best is found within a few samples. (An earlier version
 with a distractor stroke and noise 0.25–0.3 was too hard to learn in a few epochs: everything
