@@ -10,7 +10,8 @@ the side, so translation tolerance (convolutions with pooling) decides, which fe
 architectures have — plus Gaussian noise σ 0.15, clipped to [0, 1]; 3,000 images. Calibration
 (24 random models of the sampler, 8 epochs, 5,000 images): accuracies 10–42 %, one model
 well above the rest, so the expected best of k random models keeps climbing from k = 20 to
-k = 60 (38.1 → 41.0 %); the digits' best is found within a few samples. (An earlier version
+k = 60 (38.1 → 41.0 %) — in expectation: one seed's random search may still stop climbing
+before 20 (seed 1 did; README). The digits' best is found within a few samples. (An earlier version
 with a distractor stroke and noise 0.25–0.3 was too hard to learn in a few epochs: everything
 at 10–28 %, best-of-k flat after 20.) Each set is split once: a test part (20 %) no strategy
 ever sees, and the rest that the workspace splits into training and validation (25 %).
