@@ -72,13 +72,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--parents", type=int)
     parser.add_argument("--children", type=int)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, help="parents' epoch cap (default 10, quick 6)")
     args = parser.parse_args()
     n_parents = args.parents or (3 if args.quick else 4)
     n_children = args.children or (20 if args.quick else 24)
-    max_epochs = 6 if args.quick else 10
+    max_epochs = args.epochs or (6 if args.quick else 10)
     torch.set_num_threads(args.threads)
-    print(f"load average {os.getloadavg()[0]:.1f}; torch threads {args.threads}")
+    print(f"load average {os.getloadavg()[0]:.1f}; torch threads {args.threads}", flush=True)
+    bench_start = time.perf_counter()
     split = load_split("digits", 0.2, 0)
     parents = sample_architectures(
         n_parents, split.input_shape, split.num_classes, seed=0, max_params=200_000
@@ -93,7 +95,11 @@ def main() -> None:
         assert trained.weights is not None
         target = trained.val_acc - 0.01
         epochs = len(trained.epochs)
-        print(f"parent {p_index}: {parent.describe()[:70]} acc {trained.val_acc:.3f} ({epochs} ep)")
+        print(
+            f"parent {p_index}: {parent.describe()[:70]} acc {trained.val_acc:.3f} ({epochs} ep, "
+            f"{sum(m.seconds for m in trained.epochs):.1f} s)",
+            flush=True,
+        )
         child_config = TrainConfig(epochs=epochs, early_stopping=False, device="cpu", seed=0)
         for child in children_of(parent, per_parent, seed=p_index):
             if sum(len(v) for v in results.values()) >= 2 * n_children:
@@ -114,12 +120,36 @@ def main() -> None:
                 results[mode].append(o)
             i, f = runs["inherit"], runs["fresh"]
             print(
-                f"  child ({len(layers)} inherited layers): epochs to target "
-                f"{i.epochs_to_target}/{f.epochs_to_target}, final {i.final_acc:.3f}/"
-                f"{f.final_acc:.3f} (inherit/fresh)"
+                f"  child {len(results['inherit'])} ({len(layers)} inherited layers): epochs to "
+                f"target {i.epochs_to_target}/{f.epochs_to_target}, seconds to target "
+                f"{secs(i.seconds_to_target)}/{secs(f.seconds_to_target)}, epoch-1 acc "
+                f"{i.first_acc:.3f}/{f.first_acc:.3f}, final {i.final_acc:.3f}/{f.final_acc:.3f}, "
+                f"run {i.seconds:.1f}/{f.seconds:.1f} s (inherit/fresh); load "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
             )
     print(f"\n{len(results['inherit'])} children, {n_parents} parents; "
-          f"children with ≥1 inherited layer: {sum(1 for c in inherited_counts if c)}")  # fmt: skip
+          f"children with ≥1 inherited layer: {sum(1 for c in inherited_counts if c)}; "
+          f"{time.perf_counter() - bench_start:.0f} s; load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    summarise("all children", results)
+    some = [k for k, c in enumerate(inherited_counts) if c]
+    summarise(
+        "children that inherit ≥ 1 layer", {m: [o[k] for k in some] for m, o in results.items()}
+    )
+
+
+def ep(o: Outcome) -> int:
+    return o.epochs_to_target or 0
+
+
+def secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def summarise(title: str, results: dict[str, list[Outcome]]) -> None:
+    print(f"{title}:")
+    if not results["inherit"]:
+        return
     for mode, outs in results.items():
         reached = [o for o in outs if o.epochs_to_target is not None]
         med_epochs = (
@@ -130,9 +160,26 @@ def main() -> None:
         )
         print(
             f"{mode:>7}: reach parent−1pp {len(reached)}/{len(outs)}; median epochs "
-            f"{med_epochs}, median seconds {med_secs:.2f}; "
+            f"{med_epochs}, median seconds {secs(med_secs)}; "
             f"mean acc after epoch 1 {statistics.mean(o.first_acc for o in outs):.3f}, "
-            f"final {statistics.mean(o.final_acc for o in outs):.3f}"
+            f"final {statistics.mean(o.final_acc for o in outs):.3f}",
+            flush=True,
+        )
+    both = [
+        (i, f)
+        for i, f in zip(results["inherit"], results["fresh"], strict=True)
+        if i.seconds_to_target is not None and f.seconds_to_target is not None
+    ]
+    if both:
+        print(
+            f"  children that reach it both ways ({len(both)}): median seconds "
+            f"{statistics.median(i.seconds_to_target or 0.0 for i, _ in both):.1f} vs "
+            f"{statistics.median(f.seconds_to_target or 0.0 for _, f in both):.1f}, median epochs "
+            f"{statistics.median(i.epochs_to_target or 0 for i, _ in both)} vs "
+            f"{statistics.median(f.epochs_to_target or 0 for _, f in both)}; better/worse "
+            f"(epochs) {sum(1 for i, f in both if ep(i) < ep(f))}/"
+            f"{sum(1 for i, f in both if ep(i) > ep(f))}",
+            flush=True,
         )
 
 
