@@ -10,13 +10,16 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remap.discovery.evolution import RegularizedEvolution
 from remap.discovery.suggest import KnownModel, Suggestion, suggest
 from remap.service import experiments as ex
 from remap.service.errors import ServiceError
 from remap.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from remap.service.records import Executor
 
 DISMISSED_KEY = "discovery_dismissed"
 EXPLORE_PREFIX = "explore:"
@@ -251,6 +254,17 @@ def _queue_next(
     )
 
 
+def _supervise(executor: Executor, state: ExploreState) -> None:
+    """Restart dead workers; a :class:`ServiceError` naming why when the executor says the
+    queue cannot go on (the job in flight stays queued for a later resume)."""
+    failure = executor.supervise()
+    if failure is not None:
+        raise ServiceError(
+            f"explore stopped after {state.spent} of {state.budget} trainings: {failure}",
+            "executor",
+        )
+
+
 def explore(
     ws: Workspace,
     budget: int,
@@ -290,7 +304,7 @@ def explore(
                 executor = start_executor(ws, executor_plan(ws, workers), until_idle=False)
             job = ws.store.get_job(state.pending_job)
             while job.state not in FINISHED_STATES and not stop():
-                executor.restart_dead()
+                _supervise(executor, state)
                 time.sleep(poll)
                 job = ws.store.get_job(job.id)
             if job.state not in FINISHED_STATES:
