@@ -278,10 +278,12 @@ def explore(
     poll: float = 0.2,
     population: int = EVOLUTION_POPULATION,
     sample_size: int = EVOLUTION_SAMPLE,
+    own_workers: bool = True,
 ) -> ExploreState:
     """Spend the session's budget (``budget`` trainings in all, counting failed ones); stops
     between polls when ``should_stop()`` says so, leaving the job in flight in the queue to
-    be picked up by the next call with the same session."""
+    be picked up by the next call with the same session. ``own_workers=False``: the queue is
+    trained by someone else (the language server's workers); explore only queues and waits."""
     from remap.service.queue import executor_plan, start_executor
 
     state = _open_session(ws, session or f"{strategy}-{seed}", strategy, seed, budget)
@@ -300,11 +302,12 @@ def explore(
             if state.pending_job is None:
                 state.pending_model, state.pending_job = _queue_next(ws, state, evo)
                 _save(ws, state)
-            if executor is None:
+            if executor is None and own_workers:
                 executor = start_executor(ws, executor_plan(ws, workers), until_idle=False)
             job = ws.store.get_job(state.pending_job)
             while job.state not in FINISHED_STATES and not stop():
-                _supervise(executor, state)
+                if executor is not None:
+                    _supervise(executor, state)
                 time.sleep(poll)
                 job = ws.store.get_job(job.id)
             if job.state not in FINISHED_STATES:
