@@ -257,11 +257,13 @@ def _front_suggestions(b: _Builder, front: Sequence[KnownModel], seed: int) -> N
                 best = (saved, child.removed_index, child)
         if best is not None:
             saved, index, child = best
+            # removing a pooling layer can grow the next Dense layer: say "adds" then
+            effect = f"saves {saved:,}" if saved >= 0 else f"adds {-saved:,}"
             b.add(
                 Suggestion(
                     f"ablate:{m.id}:{index}", "ablate", m.id, ({"op": "remove", "index": index},),
                     f"{where}; removing layer {index} ({m.spec.layers[index].describe()}) "
-                    f"saves {saved:,} parameters",
+                    f"{effect} parameters",
                     b.cost(m.params - saved, m), score, child.changes,
                 ),
                 child.spec,
