@@ -227,6 +227,9 @@ class Runtime:
         old = self.workspace()
         # a deleted store is started anew with the current settings; a replaced one keeps its own
         settings = None if old.store.path.exists() else old.settings.to_dict()
+        if self._autopilot is not None:  # it explores the old store: stopped, started anew
+            self._autopilot.stop(timeout=10.0)
+            self._autopilot = None
         self.stop_executor()
         old.close()
         self._ws = None
