@@ -20,6 +20,8 @@ export const Methods = {
   suggest: 'remap/suggest',
   applySuggestion: 'remap/applySuggestion',
   dismissSuggestion: 'remap/dismissSuggestion',
+  explore: 'remap/explore',
+  stopExplore: 'remap/stopExplore',
 } as const;
 
 export const Notifications = {
@@ -27,6 +29,7 @@ export const Notifications = {
   queueChanged: 'remap/queueChanged',
   epoch: 'remap/epoch',
   warmup: 'remap/warmup',
+  exploreProgress: 'remap/exploreProgress',
 } as const;
 
 export const ServerCommands = {
@@ -302,6 +305,23 @@ export interface Suggestion {
   cost: { params: number | null; epochs: number; seconds: number | null };
 }
 
+export type ExploreStrategy = 'guided' | 'random' | 'evolution';
+
+/** Where an explore session stands (`remap/explore`, `remap/exploreProgress`): `spent`
+ * trainings of `budget` (a resumed session counts what it spent before); `state` running,
+ * done (budget spent), stopped (by `remap/stopExplore`) or failed (`error` says why). */
+export interface ExploreReport {
+  session: string;
+  strategy: ExploreStrategy;
+  seed: number;
+  budget: number;
+  spent: number;
+  state: 'running' | 'done' | 'stopped' | 'failed';
+  best: { modelId: number; valAcc: number } | null;
+  lastModel: number | null;
+  error: string | null;
+}
+
 /** Request params and results by method, so callers get both types from the name. */
 export interface RequestMap {
   'remap/status': { params: Record<string, never>; result: Status };
@@ -325,6 +345,8 @@ export interface RequestMap {
     result: GenerateResult;
   };
   'remap/dismissSuggestion': { params: { key: string }; result: { dismissed: string[] } };
+  'remap/explore': { params: { budget: number; strategy: ExploreStrategy; seed?: number }; result: ExploreReport };
+  'remap/stopExplore': { params: Record<string, never>; result: { stopping: boolean; explore: ExploreReport | null } };
 }
 
 export type RequestMethod = keyof RequestMap;
@@ -334,6 +356,7 @@ export interface NotificationMap {
   'remap/queueChanged': QueueState;
   'remap/epoch': { jobId: number; modelId: number; epoch: EpochMetrics; epochs: number };
   'remap/warmup': { umap: WarmupState };
+  'remap/exploreProgress': ExploreReport;
 }
 
 export type NotificationMethod = keyof NotificationMap;

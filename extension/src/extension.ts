@@ -18,6 +18,7 @@ import { RemapServer } from './server';
 import { SECTION, needsRestart, pythonSetting } from './settings';
 import { RemapData } from './state';
 import { createStatusBar } from './statusBar';
+import { registerExplore } from './explore';
 import { registerSuggestions } from './suggestions';
 import { createTrees } from './trees';
 
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     trees.disposable,
     registerSuggestions(srv, data),
+    registerExplore(srv),
     createStatusBar(srv, data),
     ...panels.registerSerializers(),
     ...registerCommands({ ...deps, drawer, drawerView: trees.drawer, modelsView: trees.models, describeViews: trees.describe }),

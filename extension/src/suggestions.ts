@@ -7,6 +7,7 @@
 import { idLabel } from '../../protocol/models';
 import * as vscode from 'vscode';
 import type { Suggestion } from '../../protocol/remap';
+import { log } from './log';
 import type { RemapServer } from './server';
 import type { RemapData } from './state';
 
@@ -34,6 +35,7 @@ export class SuggestionsProvider implements vscode.TreeDataProvider<Suggestion> 
     try {
       this.items = (await this.server.request('remap/suggest', { n: COUNT })).suggestions;
       this.error = undefined;
+      log().debug(`suggestions refreshed (${this.items.length}): ${this.items.map((s) => s.key).join(' ')}`);
     } catch (err: unknown) {
       this.items = [];
       this.error = `Suggestions unavailable: ${err instanceof Error ? err.message : String(err)}`;
@@ -59,6 +61,8 @@ export class SuggestionsProvider implements vscode.TreeDataProvider<Suggestion> 
       s.kind === 'ablate' ? 'remove' : s.kind === 'vary' ? 'git-compare' : s.kind === 'craft' ? 'edit' : 'add',
     );
     item.contextValue = 'suggestion';
+    // screen readers hear the reason, which says what the suggestion is about
+    item.accessibilityInformation = { label: `${s.kind} · ${s.reason}` };
     return item;
   }
 }

@@ -135,3 +135,23 @@ def test_cli_suggest_prints_json(explored: Path, capsys: pytest.CaptureFixture[s
     assert all({"kind", "parent", "changes", "reason", "cost"} <= set(s) for s in found)
     assert main(["suggest", "-w", str(explored), "--n", "2"]) == 0
     assert "cost:" in capsys.readouterr().out
+
+
+def test_explore_stops_with_the_reason_when_every_worker_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remap.service import ServiceError
+
+    # workers inherit this environment: each dies at start (no such Python home)
+    monkeypatch.setenv("PYTHONHOME", str(tmp_path / "no-such-python"))
+    with tiny_workspace(tmp_path, epochs=1, threads=1) as ws:
+        with pytest.raises(ServiceError, match="every training worker died right after starting"):
+            disc.explore(ws, 2, "random", seed=6, workers=1, poll=0.05)
+        state = disc.load_session(ws, "random-6")
+        assert state is not None and state.spent == 0 and state.owner is None
+        assert state.pending_job is not None  # kept for a resume with working workers
+        assert ws.store.get_job(state.pending_job).state == "queued"
+    monkeypatch.delenv("PYTHONHOME")
+    with Workspace.open(tmp_path) as ws:
+        state = disc.explore(ws, 1, "random", seed=6, workers=1)
+        assert state.spent == 1 and len(ws.store.list_models()) == 1

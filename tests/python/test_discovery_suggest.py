@@ -105,7 +105,7 @@ def test_a_change_that_helped_is_carried_to_a_similar_model() -> None:
     top = crafts[0]
     assert top.parent == 9 and top.changes == ({"op": "remove", "index": 2},)
     assert "removing Dropout raised accuracy in 3 of 4 children" in top.reason
-    assert "model 9" in top.reason
+    assert "model #9" in top.reason
     assert suggest(models, n=1, seed=0)[0].kind == "craft"  # the best-supported advice first
 
 
@@ -144,3 +144,14 @@ def test_pareto_front_and_change_signature() -> None:
         "set", "Conv2D", "filters", "up",
     )  # fmt: skip
     assert change_signature(parent, ("a", "b")) is None
+
+
+def test_an_ablation_that_grows_the_model_says_adds_not_negative_saves() -> None:
+    # a lone MaxPool: removing it grows the Dense output layer's input (and parameters)
+    pooled = known(1, spec(MaxPool(2)), 0.9)
+    others = [known(i, spec(Conv2D(3, 2 + i), Dense(8)), 0.3 + 0.05 * i) for i in range(2, 7)]
+    found = suggest([pooled, *others], n=20, seed=0, default_epochs=2)
+    ablations = [s for s in found if s.kind == "ablate" and s.parent == 1]
+    assert ablations, [s.reason for s in found]
+    assert "adds" in ablations[0].reason and "saves -" not in ablations[0].reason
+    assert all("saves -" not in s.reason for s in found)

@@ -220,6 +220,7 @@
     requests: (method) => T.sent.filter((m) => m.kind === 'request' && (!method || m.method === method)),
     commands: (name) => T.sent.filter((m) => m.kind === 'command' && (!name || m.command.name === name)).map((m) => m.command),
     validateError: null,
+    hiddenSuggestions: [],
     delay: 0,
     drawer: cfg.drawer.slice(),
     context: null,
@@ -293,6 +294,33 @@
       return queueState();
     },
     'remap/export': () => { throw { code: -32603, message: 'export is not faked' }; },
+    // Suggestions: an ablation and a variation of each of the best four trained models, then a
+    // sample; dismissed and applied ones are left out from then on (as the server does).
+    'remap/suggest': (p) => {
+      const best = models.filter((m) => m.state === 'trained').sort((a, b) => b.valAcc - a.valAcc || a.id - b.id).slice(0, 4);
+      const all = [];
+      for (const m of best) {
+        const cost = { params: m.params, epochs: 5, seconds: m.seconds };
+        all.push({ key: `ablate:${m.id}:0`, kind: 'ablate', parent: m.id, changes: [{ op: 'remove', index: 0 }], preview: ['Removed layer 0'],
+          reason: `model ${m.id} is on the accuracy–size front; removing layer 0 may keep its accuracy`, cost });
+        all.push({ key: `vary:${m.id}:1`, kind: 'vary', parent: m.id, changes: [{ op: 'vary', seed: 1, maxChanges: 2 }], preview: [],
+          reason: `model ${m.id} is on the accuracy–size front; a small variation may beat it`, cost });
+      }
+      all.push({ key: 'sample:1', kind: 'sample', parent: null, changes: [{ op: 'sample', seed: 1 }], preview: [],
+        reason: 'a fresh sample keeps the search from narrowing too early', cost: { params: null, epochs: 5, seconds: null } });
+      return { suggestions: all.filter((x) => !T.hiddenSuggestions.includes(x.key)).slice(0, p.n ?? 5) };
+    },
+    'remap/applySuggestion': (p) => {
+      const parent = p.parent ?? 1;
+      const result = handlers['remap/generate']({ kind: p.kind === 'ablate' ? 'ablate' : 'vary', modelId: parent, layers: [0], count: 1 });
+      const key = p.kind === 'sample' ? 'sample:1' : `${p.kind}:${parent}:${p.kind === 'ablate' ? 0 : 1}`;
+      T.hiddenSuggestions.push(key);
+      return result;
+    },
+    'remap/dismissSuggestion': (p) => {
+      if (!T.hiddenSuggestions.includes(p.key)) T.hiddenSuggestions.push(p.key);
+      return { dismissed: T.hiddenSuggestions.slice() };
+    },
   };
 
   /** A ReportSnapshot (webview/src/reportHost.ts) of the fake workspace, for report tests. */

@@ -138,6 +138,7 @@ describe('report from a fake snapshot', () => {
     await page.waitForSelector('.generate button[data-action="ablate"]');
     assert.equal(await page.locator('.generate button[data-action="ablate"]').isDisabled(), true);
     assert.match(await page.locator('.generate').innerText(), /read-only report/);
+    assert.equal(await page.locator('[role="tab"][data-tab="suggestions"]').count(), 0, 'no Suggestions tab without a server');
     await page.click('[role="tab"][data-tab="data"]');
     await page.waitForSelector('.class-card img');
     assert.deepEqual(errors, []);

@@ -272,6 +272,7 @@ export class MapPane {
       delete this.canvas.dataset.inspectedX;
       delete this.canvas.dataset.inspectedY;
     }
+    this.canvas.dataset.selected = [...s.selection].sort((a, b) => a - b).join(' ');
     this.frames++;
     this.canvas.dataset.frames = String(this.frames);
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);

@@ -14,6 +14,7 @@ import { inspectorView } from './inspector';
 import { mapLayout, mapsHeight } from './layout';
 import { MapPane } from './mapPane';
 import { queueView } from './queue';
+import { suggestionsView } from './suggestions';
 import type { PaneState, TabId } from './state';
 import type { Store } from './store';
 import { tabStrip } from './tabs';
@@ -24,6 +25,11 @@ const DEFAULT_PANES: PaneState[] = [
   { view: 'architecture', zoom: null },
   { view: 'prediction', zoom: null },
 ];
+
+function initialTab(store: Store): TabId {
+  const tab = store.state.tab ?? 'inspector';
+  return tab === 'suggestions' && store.host.kind !== 'vscode' ? 'inspector' : tab;
+}
 
 export function renderMapPanel(store: Store, root: HTMLElement): void {
   let palette: Palette = readPalette();
@@ -105,7 +111,9 @@ export function renderMapPanel(store: Store, root: HTMLElement): void {
     { id: 'inspector', label: 'Model inspector', build: () => inspectorView(store, pal, goGenerate) },
     { id: 'generate', label: 'Generate models', build: () => generateView(store, pal, () => store.inspected) },
     { id: 'queue', label: 'Queue', build: () => queueView(store, pal) },
-  ], store.state.tab ?? 'inspector', (id) => store.save({ tab: id }));
+    // suggestions come from the live server: not in the static report
+    ...(store.host.kind === 'vscode' ? [{ id: 'suggestions' as const, label: 'Suggestions', build: () => suggestionsView(store) }] : []),
+  ], initialTab(store), (id) => store.save({ tab: id }));
   // Inspecting a model brings the inspector forward unless the user is generating.
   store.on('inspect', () => {
     if (tabs && tabs.current() !== 'generate' && tabs.current() !== 'inspector') tabs.show('inspector');

@@ -9,7 +9,7 @@ import type { Range } from './histogram';
 import type { Zoom } from './scales';
 
 export type PanelName = 'map' | 'builder' | 'queue' | 'diff';
-export type TabId = 'data' | 'inspector' | 'generate' | 'queue';
+export type TabId = 'data' | 'inspector' | 'generate' | 'queue' | 'suggestions';
 export type SortKey = ModelSortKey;
 export type GenerateMode = 'ablate' | 'vary' | 'handcraft';
 /** A map projection the panel may ask for (protocol ProjectionMethod). */
@@ -58,7 +58,7 @@ export interface PanelState {
 
 const PANELS: readonly PanelName[] = ['map', 'builder', 'queue', 'diff'];
 const VIEWS: readonly View[] = ['architecture', 'prediction', 'accuracy'];
-const TABS: readonly TabId[] = ['data', 'inspector', 'generate', 'queue'];
+const TABS: readonly TabId[] = ['data', 'inspector', 'generate', 'queue', 'suggestions'];
 const SORTS: readonly SortKey[] = ['name', 'valAcc', 'params', 'id'];
 const MODES: readonly GenerateMode[] = ['ablate', 'vary', 'handcraft'];
 const CHANGES: readonly ChangeType[] = ['insert', 'remove', 'replace', 'reparameterise'];

@@ -26,7 +26,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if not found:
         print("no suggestions (all dismissed?)")
     for i, s in enumerate(found, 1):
-        parent = f" model {s.parent}" if s.parent is not None else ""
+        parent = f" model #{s.parent}" if s.parent is not None else ""
         secs = f", ≈{s.cost.seconds:.0f}s" if s.cost.seconds is not None else ""
         size = f"{s.cost.params:,} params, " if s.cost.params is not None else ""
         print(f"{i}. {s.kind}{parent}: {s.reason}")
@@ -48,7 +48,7 @@ class _ExploreBar:
         width = 30
         filled = int(width * state.spent / max(state.budget, 1))
         best = state.best
-        shown = f"  best model {best[0]} {best[1]:.1%}" if best else ""
+        shown = f"  best model #{best[0]} {best[1]:.1%}" if best else ""
         line = (
             f"exploring ({state.strategy}) {'█' * filled}{'░' * (width - filled)} "
             f"{state.spent}/{state.budget} trainings  {time.monotonic() - self.start:5.0f}s{shown}"

@@ -243,7 +243,7 @@ def _pct(acc: float | None) -> str:
 def _front_suggestions(b: _Builder, front: Sequence[KnownModel], seed: int) -> None:
     for rank, m in enumerate(front):
         where = (
-            f"model {m.id} is on the accuracy–size front ({_pct(m.acc)}, {m.params:,} parameters)"
+            f"model #{m.id} is on the accuracy–size front ({_pct(m.acc)}, {m.params:,} parameters)"
         )
         score = 1.0 - 0.1 * rank
         # Ablate the layer whose removal saves the most parameters: the cheapest model
@@ -257,11 +257,13 @@ def _front_suggestions(b: _Builder, front: Sequence[KnownModel], seed: int) -> N
                 best = (saved, child.removed_index, child)
         if best is not None:
             saved, index, child = best
+            # removing a pooling layer can grow the next Dense layer: say "adds" then
+            effect = f"saves {saved:,}" if saved >= 0 else f"adds {-saved:,}"
             b.add(
                 Suggestion(
                     f"ablate:{m.id}:{index}", "ablate", m.id, ({"op": "remove", "index": index},),
                     f"{where}; removing layer {index} ({m.spec.layers[index].describe()}) "
-                    f"saves {saved:,} parameters",
+                    f"{effect} parameters",
                     b.cost(m.params - saved, m), score, child.changes,
                 ),
                 child.spec,
@@ -330,7 +332,7 @@ def _transfer_suggestions(
                 Suggestion(
                     f"craft:{target.id}:{':'.join(signature)}", "craft", target.id, tuple(edits),
                     f"{_describe(signature)} raised accuracy in {helped} of {len(deltas)} "
-                    f"children (mean {mean:+.1f} points); model {target.id} has a similar "
+                    f"children (mean {mean:+.1f} points); model #{target.id} has a similar "
                     f"layer sequence and has not tried it",
                     b.cost(param_count(crafted.spec), target),
                     1.0 + helped / len(deltas) + 0.01 * helped, crafted.changes,

@@ -265,15 +265,15 @@ class LocalExecutor:
         paused); ``progress(store)`` is called every ``poll`` seconds. Returns False when
         ``timeout`` seconds pass first; raises :class:`ExecutorError` when work remains but
         every worker slot has given up."""
+        return wait_for_empty_queue(self.store_path, self.supervise, poll, progress, timeout)
 
-        def supervise() -> str | None:
-            self.restart_dead()
-            if not all(slot.given_up for slot in self._slots):
-                return None
-            where = f" in {self.log_dir}" if self.log_dir is not None else ""
-            return f"every training worker died right after starting; see the worker logs{where}"
-
-        return wait_for_empty_queue(self.store_path, supervise, poll, progress, timeout)
+    def supervise(self) -> str | None:
+        """Restart dead workers; the reason the work cannot go on once every slot gave up."""
+        self.restart_dead()
+        if not all(slot.given_up for slot in self._slots):
+            return None
+        where = f" in {self.log_dir}" if self.log_dir is not None else ""
+        return f"every training worker died right after starting; see the worker logs{where}"
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per worker slot: id, device, pid, alive."""

@@ -27,6 +27,10 @@ class Executor(Protocol):
     def restart_dead(self) -> int:
         """Replace what died (its jobs re-queued); returns how many were replaced."""
 
+    def supervise(self) -> str | None:
+        """Replace what died, then say why the queued work cannot go on (every worker gave
+        up, the driver stopped), or None while it can."""
+
     def running(self) -> int:
         """How many workers (local) or in-flight tasks (Ray) are alive."""
 

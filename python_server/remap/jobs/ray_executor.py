@@ -245,13 +245,13 @@ class RayExecutor:
         """Wait until no job is running and none is queued (or the queue is paused);
         ``progress(store)`` every ``poll`` seconds. False when ``timeout`` passes first;
         :class:`ExecutorError` when the driver thread fails."""
+        return wait_for_empty_queue(self.store_path, self.supervise, poll, progress, timeout)
 
-        def supervise() -> str | None:
-            if self._thread is None or not self._thread.is_alive():
-                return f"the Ray driver stopped: {self._error}"
-            return None
-
-        return wait_for_empty_queue(self.store_path, supervise, poll, progress, timeout)
+    def supervise(self) -> str | None:
+        """The reason the work cannot go on once the driver thread stopped, else None."""
+        if self._thread is None or not self._thread.is_alive():
+            return f"the Ray driver stopped: {self._error}"
+        return None
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per task in flight: worker id, job, device, pid and node of its worker."""

@@ -51,6 +51,8 @@ HANDLERS: dict[str, Handler] = {
     P.SUGGEST: Handler(hd.suggest),
     P.APPLY_SUGGESTION: Handler(hd.apply_suggestion),
     P.DISMISS_SUGGESTION: Handler(hd.dismiss_suggestion),
+    P.EXPLORE: Handler(hd.explore),
+    P.STOP_EXPLORE: Handler(hd.stop_explore),
 }
 
 CommandFn = Callable[[Runtime, hc.Target, str | None], dict[str, Any]]

@@ -1,5 +1,7 @@
-"""Requests for suggested experiments: ``remap/suggest``, ``remap/applySuggestion`` and
-``remap/dismissSuggestion`` — thin adapters over :mod:`remap.service.discovery`."""
+"""Requests for suggested experiments and the explore autopilot: ``remap/suggest``,
+``remap/applySuggestion``, ``remap/dismissSuggestion``, ``remap/explore`` and
+``remap/stopExplore`` — thin adapters over :mod:`remap.service.discovery` and
+:mod:`remap.service.autopilot` (progress: the ``remap/exploreProgress`` notification)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ if TYPE_CHECKING:
     from remap.lsp.runtime import Runtime
 
 KINDS = ("ablate", "vary", "sample", "craft")
+STRATEGIES = ("guided", "random", "evolution")
 
 
 def suggest(rt: Runtime, p: Params) -> dict[str, Any]:
@@ -49,3 +52,22 @@ def dismiss_suggestion(rt: Runtime, p: Params) -> dict[str, Any]:
     key = p.text("key")
     assert key is not None
     return {"dismissed": discovery.dismiss(rt.workspace(), key)}
+
+
+def explore(rt: Runtime, p: Params) -> dict[str, Any]:
+    budget = p.integer("budget", minimum=1, maximum=100_000)
+    strategy = p.choice("strategy", STRATEGIES)
+    seed = p.integer("seed", required=False, default=0, minimum=0)
+    assert budget is not None and strategy is not None and seed is not None
+    # with autoTrain the server's own workers train what explore queues
+    report = rt.autopilot().start(
+        rt.workspace(), budget, strategy, seed, own_workers=not rt.auto_train
+    )
+    return report.to_dict()
+
+
+def stop_explore(rt: Runtime, p: Params) -> dict[str, Any]:
+    pilot = rt.autopilot()
+    running = pilot.running
+    report = pilot.stop()
+    return {"stopping": running, "explore": None if report is None else report.to_dict()}

@@ -31,6 +31,8 @@ PER_CLASS_ACCURACY = "remap/perClassAccuracy"
 SUGGEST = "remap/suggest"
 APPLY_SUGGESTION = "remap/applySuggestion"
 DISMISS_SUGGESTION = "remap/dismissSuggestion"
+EXPLORE = "remap/explore"
+STOP_EXPLORE = "remap/stopExplore"
 
 REQUESTS = (
     STATUS,
@@ -48,6 +50,8 @@ REQUESTS = (
     SUGGEST,
     APPLY_SUGGESTION,
     DISMISS_SUGGESTION,
+    EXPLORE,
+    STOP_EXPLORE,
 )
 
 # -- notifications (server → client) -----------------------------------------------------------
@@ -55,8 +59,9 @@ MODELS_CHANGED = "remap/modelsChanged"
 QUEUE_CHANGED = "remap/queueChanged"
 EPOCH = "remap/epoch"
 WARMUP = "remap/warmup"
+EXPLORE_PROGRESS = "remap/exploreProgress"
 
-NOTIFICATIONS = (MODELS_CHANGED, QUEUE_CHANGED, EPOCH, WARMUP)
+NOTIFICATIONS = (MODELS_CHANGED, QUEUE_CHANGED, EPOCH, WARMUP, EXPLORE_PROGRESS)
 
 # -- server commands (workspace/executeCommand) -----------------------------------------------
 CMD_SHOW_ON_MAP = "remap.server.showOnMap"

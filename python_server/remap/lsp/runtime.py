@@ -23,6 +23,7 @@ from remap.lsp.protocol import Wire, to_wire
 
 if TYPE_CHECKING:
     from remap.service import Workspace
+    from remap.service.autopilot import Autopilot, ExploreReport
     from remap.service.records import Executor
 
 log = logging.getLogger("remap.lsp")
@@ -73,6 +74,7 @@ class Runtime:
         self.on_store_lost: Callable[[str], None] | None = None  # called once per lost store
         # called once per settings that cannot start training (a device this machine lacks)
         self.on_executor_error: Callable[[str], None] | None = None
+        self.on_explore: Callable[[ExploreReport], None] | None = None  # explore progress
         self.index_dirty = True  # the relatives index of code actions must be rebuilt
         self.cache: dict[str, Any] = {}  # service-thread caches (see handlers_commands)
         self._ws: Workspace | None = None
@@ -88,6 +90,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._results = ResultCache()
         self._lost_reported: object | None = None  # the store whose loss was reported
+        self._autopilot: Autopilot | None = None
 
     # -- the service thread ---------------------------------------------------------------------
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
@@ -224,6 +227,9 @@ class Runtime:
         old = self.workspace()
         # a deleted store is started anew with the current settings; a replaced one keeps its own
         settings = None if old.store.path.exists() else old.settings.to_dict()
+        if self._autopilot is not None:  # it explores the old store: stopped, started anew
+            self._autopilot.stop(timeout=10.0)
+            self._autopilot = None
         self.stop_executor()
         old.close()
         self._ws = None
@@ -353,9 +359,25 @@ class Runtime:
     def executor_info(self) -> list[dict[str, Any]]:
         return [] if self._executor is None else self._executor.describe()
 
+    # -- explore ---------------------------------------------------------------------------------
+    def autopilot(self) -> Autopilot:
+        """*Service thread*: the background explore of this workspace (created on first use)."""
+        from remap.service.autopilot import Autopilot
+
+        self.workspace()  # open, or WorkspaceUnavailable
+        if self._autopilot is None:
+            self._autopilot = Autopilot(self.root, self.store_path, self._explore_report)
+        return self._autopilot
+
+    def _explore_report(self, report: ExploreReport) -> None:
+        if self.on_explore is not None:
+            self.on_explore(report)
+
     # -- shutdown ---------------------------------------------------------------------------------
     def _close_in_thread(self) -> None:
         try:
+            if self._autopilot is not None:
+                self._autopilot.stop(timeout=10.0)
             self.stop_executor()
         finally:
             if self._ws is not None:

@@ -109,6 +109,7 @@ class RemapServer(LanguageServer):
         rt.on_dataset = self._dataset_loaded
         rt.on_store_lost = lambda reason: self._on_loop(self._offer_recreate, reason)
         rt.on_executor_error = lambda text: self.show(text, t.MessageType.Error)
+        rt.on_explore = lambda report: self.send_notification(P.EXPLORE_PROGRESS, report.to_dict())
         opened = rt.submit(rt.open, self.root, self.initial_settings)
         opened.add_done_callback(self._report_problems)
         self.watcher = Watcher(

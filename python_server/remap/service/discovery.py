@@ -10,13 +10,16 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remap.discovery.evolution import RegularizedEvolution
 from remap.discovery.suggest import KnownModel, Suggestion, suggest
 from remap.service import experiments as ex
 from remap.service.errors import ServiceError
 from remap.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from remap.service.records import Executor
 
 DISMISSED_KEY = "discovery_dismissed"
 EXPLORE_PREFIX = "explore:"
@@ -251,6 +254,17 @@ def _queue_next(
     )
 
 
+def _supervise(executor: Executor, state: ExploreState) -> None:
+    """Restart dead workers; a :class:`ServiceError` naming why when the executor says the
+    queue cannot go on (the job in flight stays queued for a later resume)."""
+    failure = executor.supervise()
+    if failure is not None:
+        raise ServiceError(
+            f"explore stopped after {state.spent} of {state.budget} trainings: {failure}",
+            "executor",
+        )
+
+
 def explore(
     ws: Workspace,
     budget: int,
@@ -264,10 +278,12 @@ def explore(
     poll: float = 0.2,
     population: int = EVOLUTION_POPULATION,
     sample_size: int = EVOLUTION_SAMPLE,
+    own_workers: bool = True,
 ) -> ExploreState:
     """Spend the session's budget (``budget`` trainings in all, counting failed ones); stops
     between polls when ``should_stop()`` says so, leaving the job in flight in the queue to
-    be picked up by the next call with the same session."""
+    be picked up by the next call with the same session. ``own_workers=False``: the queue is
+    trained by someone else (the language server's workers); explore only queues and waits."""
     from remap.service.queue import executor_plan, start_executor
 
     state = _open_session(ws, session or f"{strategy}-{seed}", strategy, seed, budget)
@@ -286,11 +302,12 @@ def explore(
             if state.pending_job is None:
                 state.pending_model, state.pending_job = _queue_next(ws, state, evo)
                 _save(ws, state)
-            if executor is None:
+            if executor is None and own_workers:
                 executor = start_executor(ws, executor_plan(ws, workers), until_idle=False)
             job = ws.store.get_job(state.pending_job)
             while job.state not in FINISHED_STATES and not stop():
-                executor.restart_dead()
+                if executor is not None:
+                    _supervise(executor, state)
                 time.sleep(poll)
                 job = ws.store.get_job(job.id)
             if job.state not in FINISHED_STATES:

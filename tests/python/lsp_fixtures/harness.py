@@ -22,7 +22,13 @@ from pytest_lsp.client import register_lsp_features
 from remap.data import make_synthetic_split
 
 FIXTURES = Path(__file__).resolve().parent
-NOTIFICATIONS = ("remap/modelsChanged", "remap/queueChanged", "remap/epoch", "remap/warmup")
+NOTIFICATIONS = (
+    "remap/modelsChanged",
+    "remap/queueChanged",
+    "remap/epoch",
+    "remap/warmup",
+    "remap/exploreProgress",
+)
 
 
 class RawProtocol(LanguageClientProtocol):

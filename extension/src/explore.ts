@@ -1,0 +1,86 @@
+/**
+ * "REMAP: Explore…": asks for a strategy (quick pick) and a budget (validated input box), starts
+ * the explore autopilot in the language server (`remap/explore`) and follows it with a
+ * cancellable progress notification fed by `remap/exploreProgress`; cancelling asks the
+ * server to stop (`remap/stopExplore`), and the spent budget stays stored so a later Explore
+ * with the same strategy resumes. Every model it trains reaches the maps and views through the
+ * usual `remap/modelsChanged`.
+ */
+import * as vscode from 'vscode';
+import { type ExploreReport, Notifications } from '../../protocol/remap';
+import { budgetProblem, endMessage, progressMessage, STRATEGIES } from './exploreText';
+import { errorText, log, showError } from './log';
+import type { RemapServer } from './server';
+
+async function ask(): Promise<{ strategy: ExploreReport['strategy']; budget: number } | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    STRATEGIES.map((s) => ({ label: s.strategy, detail: s.detail, strategy: s.strategy })),
+    { title: 'REMAP: Explore — strategy', placeHolder: 'How to choose each next training' },
+  );
+  if (!picked) return undefined;
+  const text = await vscode.window.showInputBox({
+    title: `REMAP: Explore (${picked.strategy}) — budget`,
+    prompt: 'Trainings in all, failed ones included. A stopped explore with this strategy resumes: what it spent counts.',
+    value: '20',
+    validateInput: budgetProblem,
+  });
+  if (text === undefined || budgetProblem(text) !== undefined) return undefined;
+  return { strategy: picked.strategy, budget: Number(text.trim()) };
+}
+
+/** Follow a running explore until it ends; cancelling the notification stops it. */
+function follow(server: RemapServer, start: ExploreReport): Thenable<ExploreReport> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `REMAP: explore (${start.strategy})`, cancellable: true },
+    (progress, token) =>
+      new Promise<ExploreReport>((resolve) => {
+        let shown = start.spent;
+        progress.report({ message: progressMessage(start), increment: (100 * start.spent) / start.budget });
+        const subs: vscode.Disposable[] = [];
+        const finish = (r: ExploreReport): void => {
+          subs.forEach((d) => d.dispose());
+          resolve(r);
+        };
+        subs.push(
+          server.onNotification((n) => {
+            if (n.method !== Notifications.exploreProgress) return;
+            const r = n.params as ExploreReport;
+            if (r.session !== start.session) return;
+            log().info(`explore ${r.session}: ${r.spent}/${r.budget} trainings (${r.state})`);
+            progress.report({ message: progressMessage(r), increment: (100 * (r.spent - shown)) / r.budget });
+            shown = r.spent;
+            if (r.state !== 'running') finish(r);
+          }),
+          token.onCancellationRequested(() => {
+            log().info(`explore ${start.session}: stop requested`);
+            server.request('remap/stopExplore', {}).then(undefined, (err: unknown) => log().warn(`stopExplore: ${errorText(err)}`));
+          }),
+          server.onDidChangeState((state) => {
+            if (state !== 'running') finish({ ...start, spent: shown, state: 'stopped' });
+          }),
+        );
+      }),
+  );
+}
+
+export async function runExplore(server: RemapServer): Promise<void> {
+  const choice = await ask();
+  if (!choice) return;
+  let start: ExploreReport;
+  try {
+    start = await server.request('remap/explore', choice);
+  } catch (err: unknown) {
+    await showError(`REMAP: explore: ${errorText(err)}`);
+    return;
+  }
+  log().info(`explore ${start.session}: started at ${start.spent}/${start.budget} trainings (${start.state})`);
+  const end = start.state === 'running' ? await follow(server, start) : start;
+  const message = endMessage(end);
+  if (message.error) await showError(message.text);
+  else void vscode.window.showInformationMessage(message.text);
+}
+
+export function registerExplore(server: RemapServer): vscode.Disposable {
+  const reg = (id: string, fn: () => Promise<void>): vscode.Disposable => vscode.commands.registerCommand(id, fn);
+  return reg('remap.explore', () => runExplore(server));
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { ExploreReport } from '../../protocol/remap';
+import { budgetProblem, endMessage, progressMessage, STRATEGIES } from '../../extension/src/exploreText';
+
+const report = (patch: Partial<ExploreReport> = {}): ExploreReport => ({
+  session: 'guided-0', strategy: 'guided', seed: 0, budget: 20, spent: 3, state: 'running',
+  best: { modelId: 7, valAcc: 0.9123 }, lastModel: 9, error: null, ...patch,
+});
+
+describe('Explore… input and messages', () => {
+  it('offers the three strategies the server knows', () => {
+    expect(STRATEGIES.map((s) => s.strategy)).toEqual(['guided', 'random', 'evolution']);
+  });
+
+  it('accepts a whole number of trainings 1–10,000 and names what is wrong otherwise', () => {
+    expect(budgetProblem('20')).toBeUndefined();
+    expect(budgetProblem(' 1 ')).toBeUndefined();
+    expect(budgetProblem('10000')).toBeUndefined();
+    expect(budgetProblem('0')).toMatch(/between 1 and 10,000/);
+    expect(budgetProblem('10001')).toMatch(/between 1 and 10,000/);
+    for (const bad of ['', 'abc', '2.5', '-3', '1e3']) expect(budgetProblem(bad)).toMatch(/whole number/);
+  });
+
+  it('reports progress as n/N trainings with the best model so far', () => {
+    expect(progressMessage(report())).toBe('3/20 trainings · best model #7 (91.2%)');
+    expect(progressMessage(report({ best: null, spent: 0 }))).toBe('0/20 trainings · no trained model yet');
+  });
+
+  it('says how it ended: done, stopped (how to resume) or failed (as an error, with the reason)', () => {
+    expect(endMessage(report({ state: 'done', spent: 20 }))).toEqual({
+      text: 'REMAP: explore (guided) spent its budget: 20 trainings; best model #7 (91.2%).', error: false,
+    });
+    const stopped = endMessage(report({ state: 'stopped' }));
+    expect(stopped.error).toBe(false);
+    expect(stopped.text).toMatch(/stopped after 3 of 20 trainings.*Run Explore again with guided to resume/);
+    const failed = endMessage(report({ state: 'failed', error: 'every training worker died right after starting' }));
+    expect(failed).toEqual({ text: 'REMAP: explore (guided) failed: every training worker died right after starting', error: true });
+  });
+});
