@@ -221,7 +221,7 @@ def test_watcher_coalesces_events_and_reports_progress(tmp_path: Path) -> None:
         assert models == {"added": [a, b], "updated": []}
         queue = sent[2][1]
         assert queue["summary"]["running"] == 1 and len(queue["jobs"]) == 2
-        assert progress[-1] == ProgressState(f"0/2 models · model {a} epoch 2/3", 33)
+        assert progress[-1] == ProgressState(f"0/2 models · model #{a} epoch 2/3", 33)
         assert rt.synced[-1] == (
             {"queued": 1, "running": 1, "done": 0, "failed": 0, "cancelled": 0},
             False,

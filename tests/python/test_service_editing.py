@@ -108,7 +108,7 @@ def test_replacements_offer_children_first_then_the_most_accurate() -> None:
     assert [o.model_id for o in offers] == [2, 3]  # the child first; model 4 does not fit
     assert offers[0].label.startswith("50.0% accuracy")
     assert offers[0].source.startswith("class Net(nn.Module):")
-    assert "REMAP model 2:" in offers[0].source and "held-out accuracy on tiny" in offers[0].source
+    assert "REMAP model #2:" in offers[0].source and "held-out accuracy on tiny" in offers[0].source
     (sequential,) = replacements(index, own, "net", is_class=False)[:1]
     assert sequential.source.rstrip().endswith("net = RemapModel2()")
     (model,) = import_source(sequential.source.replace("net = RemapModel2()", ""))

@@ -339,7 +339,7 @@ def test_an_unreadable_stored_architecture_names_the_model(store: Store) -> None
     conn.execute("UPDATE models SET spec = ? WHERE id = ?", ('{"layers": 3}', model_id))
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError, match=rf"model {model_id}: its stored architecture"):
+    with pytest.raises(StoreError, match=rf"model #{model_id}: its stored architecture"):
         store.get_model(model_id)
 
 

@@ -115,7 +115,7 @@ def stored_spec(model_id: int, text: str) -> ArchSpec:
     try:
         return ArchSpec.from_json(text, min_classes=1)
     except SpecFormatError as exc:
-        reason = f"model {model_id}: its stored architecture cannot be read ({exc})"
+        reason = f"model #{model_id}: its stored architecture cannot be read ({exc})"
         raise StoreError(reason) from None
 
 
