@@ -17,7 +17,7 @@ async def test_suggest_apply_and_dismiss(tmp_path: Path) -> None:
     try:
         first = await client.request("remap/suggest", {"n": 2})
         assert [s["kind"] for s in first["suggestions"]] == ["sample", "sample"]
-        assert "only 0 trained models" in first["suggestions"][0]["reason"]
+        assert "no trained model yet" in first["suggestions"][0]["reason"]
 
         made = await client.request("remap/generate", {"kind": "spec", "spec": small_spec(4)})
         parent = made["created"][0]

@@ -370,8 +370,12 @@ def suggest(
     for i in range(max((n + 1) // 2, n - others)):
         sample_seed = seed * 1009 + len(models) + i
         why = (
-            f"only {len(trained)} trained model{'s' if len(trained) != 1 else ''}: a new sample "
-            "maps more of the space"
+            (
+                "no trained model yet: a sample starts the map"
+                if not trained
+                else f"only {len(trained)} trained model{'s' if len(trained) != 1 else ''}: "
+                "a new sample maps more of the space"
+            )
             if few
             else "the accuracy–size front is flat: a new sample may find another region"
             if flat
