@@ -8,21 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from service_helpers import write_tiny_npz
+from service_helpers import remap, write_tiny_npz
 
 from remap.arch.original import load_model_set
-
-
-def remap(
-    *args: str | Path, cwd: Path | None = None, timeout: int = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remap", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
 
 
 def test_params_prints_id_and_count_in_input_order(reference_dir: Path) -> None:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from service_helpers import write_tiny_npz
+from service_helpers import remap, write_tiny_npz
 
 from remap.cli.main import build_parser
 from remap.store import Store
@@ -39,13 +39,6 @@ for argv in json.loads(sys.argv[1]):
     results.append({"argv": argv, "code": code, "stderr": err.getvalue()})
 print(json.dumps(results))
 """
-
-
-def remap(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remap", *map(str, args)],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

@@ -5,21 +5,12 @@ or hostile files."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from service_helpers import write_tiny_npz
+from service_helpers import remap, write_tiny_npz
 
 FIXTURES = Path(__file__).parent / "import_fixtures"
-
-
-def remap(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remap", *map(str, args)],
-        capture_output=True, text=True, timeout=300, cwd=cwd,
-    )  # fmt: skip
 
 
 def _deep(n: int) -> str:

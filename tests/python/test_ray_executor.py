@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 import ray
-from service_helpers import write_tiny_npz
+from service_helpers import remap, write_tiny_npz
 
 import remap.jobs.ray_executor as ray_executor_mod
 from remap.arch.layers import Activation, Conv2D, Dense, Flatten, MaxPool
@@ -196,15 +194,6 @@ def test_cli_trains_through_ray_and_show_reports_executor_and_node(tmp_path: Pat
     assert out.stdout.splitlines()[-1] == "queue empty: 2 done, 0 failed, 0 cancelled"
     shown = json.loads(remap("show", "1", "--json", "-w", tmp_path).stdout)
     assert shown["run"]["executor"] == "ray" and shown["run"]["node"]
-
-
-def remap(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remap", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_the_language_servers_runtime_runs_the_queue_through_ray(

@@ -6,13 +6,11 @@ failing every queued job."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lsp_fixtures.harness import small_spec, start, stop, wait_for, write_npz
-from service_helpers import write_tiny_npz
+from service_helpers import remap, write_tiny_npz
 
 from remap.service import ServiceError, Workspace
 from remap.service.settings import WorkspaceSettings
@@ -39,15 +37,6 @@ def test_every_number_setting_refuses_values_past_its_bound(key: str) -> None:
             WorkspaceSettings().merged({key: bad})
     for good in (1, BOUNDS[key]):
         assert getattr(WorkspaceSettings().merged({key: good}), key) == good
-
-
-def remap(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remap", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_a_saved_value_out_of_bounds_falls_back_alone_and_settings_repairs_it(
