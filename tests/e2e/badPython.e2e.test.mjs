@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as h from './harness.mjs';
 
-const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
+const LOG = h.EXTENSION_LOG;
 const MISSING = '/nonexistent/remap-e2e/bin/python';
 let session;
 let ok = false;

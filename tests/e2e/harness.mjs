@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const run = promisify(execFile);
@@ -214,6 +215,62 @@ export async function startSession({ prefix, prepare = async () => {}, settings 
       }
     },
   };
+}
+
+/** The extension's log file in code-server's user data folder. */
+export const EXTENSION_LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
+
+/**
+ * One REMAP session for a describe block, on a trained demo workspace (3 models, 1 epoch, 1
+ * variation): its before() installs the extension, builds the workspace, starts code-server
+ * and Chromium and waits for the language client; its after() closes everything, keeping a
+ * failed session's folders (and a screenshot) for inspection. `step()` is a test that marks
+ * the session failed when it throws. The fields are set once before() has run.
+ */
+export function demoSession(label) {
+  const session = { ext: null, demo: null, cs: null, browser: null, page: null, failed: false };
+  before(async () => {
+    checkPrerequisites();
+    session.ext = await installExtension();
+    session.demo = await makeDemoWorkspace({ models: 3, epochs: 1, variations: 1 });
+    session.cs = await startCodeServer({
+      extensionsDir: session.ext.extensionsDir,
+      settings: baseSettings({
+        'remap.python': PYTHON,
+        'remap.dataset': session.demo.dataset,
+        'remap.epochs': 1,
+        'remap.maxParams': 200_000,
+        'remap.workers': 1,
+      }),
+    });
+    session.browser = await launchBrowser();
+    session.page = session.browser.context.pages()[0] ?? (await session.browser.context.newPage());
+    await openWorkbench(session.page, session.cs.url, session.demo.ws);
+    await waitForLog(session.cs.userDataDir, EXTENSION_LOG, /language client running/, { timeout: 180_000 });
+  });
+  after(async () => {
+    const { failed, page, browser, cs, ext, demo } = session;
+    if (failed && page) await screenshot(page, `failure-${label}-${Date.now()}.png`).catch(() => {});
+    await browser?.close();
+    await cs?.stop();
+    if (ext) await fsp.rm(ext.dir, { recursive: true, force: true });
+    if (!failed && cs && !process.env.E2E_KEEP) {
+      await fsp.rm(cs.dir, { recursive: true, force: true });
+      await fsp.rm(demo.ws, { recursive: true, force: true });
+    } else if (cs) {
+      console.error(`kept for inspection: ${cs.dir} (workspace ${demo?.ws})`);
+    }
+  });
+  session.step = (name, fn) =>
+    test(name, async (t) => {
+      try {
+        await fn(t);
+      } catch (err) {
+        session.failed = true;
+        throw err;
+      }
+    });
+  return session;
 }
 
 export async function launchBrowser() {

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as h from './harness.mjs';
 
-const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
+const LOG = h.EXTENSION_LOG;
 let session;
 let ok = false;
 

@@ -4,20 +4,16 @@
 // train → export + code lens → restart → reload restores the panel → clean logs).
 // Prerequisites: npm run e2e:install. Screenshots: tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe } from 'node:test';
 import * as h from './harness.mjs';
 
-const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
+const LOG = h.EXTENSION_LOG;
 const EXTHOST_LOG = /remoteexthost\.log$/;
 
 let cs;
-let ext;
-let browser;
 let page;
 let demo;
-let failed = false;
 
 /** Model rows of the demo workspace, straight from the CLI (`remap list --json`). */
 async function listModels() {
@@ -102,48 +98,11 @@ async function remapView(name) {
 }
 
 describe('REMAP in a real VS Code', { timeout: 900_000 }, () => {
-  before(async () => {
-    h.checkPrerequisites();
-    ext = await h.installExtension();
-    demo = await h.makeDemoWorkspace({ models: 3, epochs: 1, variations: 1 });
-    cs = await h.startCodeServer({
-      extensionsDir: ext.extensionsDir,
-      settings: h.baseSettings({
-        'remap.python': h.PYTHON,
-        'remap.dataset': demo.dataset,
-        'remap.epochs': 1,
-        'remap.maxParams': 200_000,
-        'remap.workers': 1,
-      }),
-    });
-    browser = await h.launchBrowser();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await h.openWorkbench(page, cs.url, demo.ws);
-    await h.waitForLog(cs.userDataDir, LOG, /language client running/, { timeout: 180_000 });
+  const session = h.demoSession('remap');
+  const step = session.step;
+  before(() => {
+    ({ demo, cs, page } = session);
   });
-
-  after(async () => {
-    if (failed && page) await h.screenshot(page, `failure-${Date.now()}.png`).catch(() => {});
-    await browser?.close();
-    await cs?.stop();
-    if (ext) await fsp.rm(ext.dir, { recursive: true, force: true });
-    if (!failed && cs && !process.env.E2E_KEEP) {
-      await fsp.rm(cs.dir, { recursive: true, force: true });
-      await fsp.rm(demo.ws, { recursive: true, force: true });
-    } else if (cs) {
-      console.error(`kept for inspection: ${cs.dir} (workspace ${demo?.ws})`);
-    }
-  });
-
-  const step = (name, fn) =>
-    test(name, async (t) => {
-      try {
-        await fn(t);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
 
   step('the status bar shows the queue state', async () => {
     const text = await h.eventually(async () => {

@@ -6,21 +6,17 @@
 // new suggestions. Every wait is on a state (rows, log lines, the store), never on time.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fsp from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { before, describe } from 'node:test';
 import { promisify } from 'node:util';
 import * as h from './harness.mjs';
 
-const LOG = /remap\.remap-vscode[/\\]REMAP\.log$/;
+const LOG = h.EXTENSION_LOG;
 const COUNT = 8; // what the view asks for (extension/src/suggestions.ts)
 const REFRESHED = /suggestions refreshed \(\d+\):([^\n]*)/g;
 
 let cs;
-let ext;
-let browser;
 let page;
 let demo;
-let failed = false;
 
 async function cli(...args) {
   const { stdout } = await promisify(execFile)(h.PYTHON, ['-m', 'remap', ...args, '-w', demo.ws], { maxBuffer: 16 << 20 });
@@ -76,48 +72,11 @@ async function rowAction(i, label) {
 }
 
 describe('the Suggestions view in a real VS Code', { timeout: 900_000 }, () => {
-  before(async () => {
-    h.checkPrerequisites();
-    ext = await h.installExtension();
-    demo = await h.makeDemoWorkspace({ models: 3, epochs: 1, variations: 1 });
-    cs = await h.startCodeServer({
-      extensionsDir: ext.extensionsDir,
-      settings: h.baseSettings({
-        'remap.python': h.PYTHON,
-        'remap.dataset': demo.dataset,
-        'remap.epochs': 1,
-        'remap.maxParams': 200_000,
-        'remap.workers': 1,
-      }),
-    });
-    browser = await h.launchBrowser();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await h.openWorkbench(page, cs.url, demo.ws);
-    await h.waitForLog(cs.userDataDir, LOG, /language client running/, { timeout: 180_000 });
+  const session = h.demoSession('suggestions');
+  const step = session.step;
+  before(() => {
+    ({ demo, cs, page } = session);
   });
-
-  after(async () => {
-    if (failed && page) await h.screenshot(page, `failure-suggestions-${Date.now()}.png`).catch(() => {});
-    await browser?.close();
-    await cs?.stop();
-    if (ext) await fsp.rm(ext.dir, { recursive: true, force: true });
-    if (!failed && cs && !process.env.E2E_KEEP) {
-      await fsp.rm(cs.dir, { recursive: true, force: true });
-      await fsp.rm(demo.ws, { recursive: true, force: true });
-    } else if (cs) {
-      console.error(`kept for inspection: ${cs.dir} (workspace ${demo?.ws})`);
-    }
-  });
-
-  const step = (name, fn) =>
-    test(name, async (t) => {
-      try {
-        await fn(t);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
 
   step('the view lists what `remap suggest` lists for the trained workspace, in order', async () => {
     await showContainer();
