@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -78,6 +78,11 @@ class Layout:
         coords.flags.writeable = False
         object.__setattr__(self, "coords", coords)
         object.__setattr__(self, "ids", check_ids(self.ids, None, "Layout.ids"))
+
+    def with_points(self, ids: Sequence[str], coords: FloatArray) -> Layout:
+        """The same fit (method, scale, seed, note…) showing ``ids`` at ``coords``: what a
+        placement that moves nothing and re-fits nothing produces."""
+        return replace(self, ids=tuple(ids), coords=coords)
 
     @property
     def n(self) -> int:
@@ -264,17 +269,7 @@ def place_new(
             layout.coords, cross, block, layout.scale, layout.placement_neighbors, mask
         )
     coords = np.vstack([layout.coords, new_coords]) if k else layout.coords
-    new_layout = Layout(
-        ids=layout.ids + ids,
-        coords=coords,
-        method=layout.method,
-        fitted_n=layout.fitted_n,
-        requested_method=layout.requested_method,
-        seed=layout.seed,
-        scale=layout.scale,
-        n_neighbors=layout.n_neighbors,
-        note=layout.note,
-    )
+    new_layout = layout.with_points(layout.ids + ids, coords)
     moved = displacements(layout.coords, new_layout.coords[:n])
     report = PlacementReport(
         kind="place_new",

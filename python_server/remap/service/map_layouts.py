@@ -236,7 +236,7 @@ def _place_by_landmarks(
     import time
 
     from remap.analysis.landmarks import LandmarkFrame
-    from remap.analysis.layout import Layout, PlacementReport
+    from remap.analysis.layout import PlacementReport
     from remap.service.map_landmarks import landmark_table
 
     start = time.perf_counter()
@@ -248,17 +248,7 @@ def _place_by_landmarks(
     if new:
         table = landmark_table(ws, [int(i) for i in [*ids, *new]], ws.settings.seed)
         coords = np.vstack([coords, frame.place(table.of([int(i) for i in new]))])
-    placed = Layout(
-        ids=(*ids, *new),
-        coords=coords,
-        method=layout.method,
-        fitted_n=layout.fitted_n,
-        requested_method=layout.requested_method,
-        seed=layout.seed,
-        scale=layout.scale,
-        n_neighbors=layout.n_neighbors,
-        note=layout.note,
-    )
+    placed = layout.with_points((*ids, *new), coords)
     report = PlacementReport(
         kind="place_new",
         method=layout.method,
