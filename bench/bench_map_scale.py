@@ -14,8 +14,9 @@ straight into the store. Then:
   trustworthiness against the exact distances are reported too (target: first map ≤ 30 s,
   RSS ≤ 2 GB);
 - ``warm``: the same maps from a new process (target ≤ 2 s);
-- ``add``: +100 models (with runs) placed on both maps, twice (in a fresh process, then
-  again): architecture from their landmark and candidate-neighbour distances, their full
+- ``add``: +100 models (with runs) placed on both maps, twice (in a fresh process whose
+  UMAP warm-up has run, as in a server that has been up a while, then
+  again): both maps from their landmark and candidate-neighbour distances, their full
   rows completed in the background after the answer (target ≤ 1 s, old points move 0);
 - ``lists``: ``remap/listModels`` rows and per-class accuracy for recolouring, old way
   (full records: every spec parsed, every run's blobs and epochs read; one ``getModel`` per
@@ -181,27 +182,41 @@ def phase_add(root: Path, data: Path) -> dict[str, Any]:
     from remap.service import Workspace, map_background
     from remap.service.maps import get_map
 
-    warmup = UmapWarmup(runner=lambda: None).start()
-    warmup.wait(10)
+    warmup = UmapWarmup().start()  # as in the server, which has been up for a while
+    warmup.wait(900)
     out: dict[str, Any] = {}
     with Workspace.open(root, overrides={"dataset": str(data)}) as ws:
-        for view in ("architecture", "prediction"):
-            get_map(ws, view, warmup=warmup)
+        shown = {view: get_map(ws, view, warmup=warmup) for view in ("architecture", "prediction")}
         for attempt, label in ((1, "fresh process"), (2, "second time")):
             add_models(root, data, ADD, seed=1000 + attempt)
             for view in ("architecture", "prediction"):
                 seconds, result = timed(lambda v=view: get_map(ws, v, warmup=warmup))
+                off = off_the_map(shown[view], result)
+                shown[view] = result
                 move = result["movement"] or {}
                 kind, moved = move.get("kind"), move.get("max", float("nan"))
                 frac = move.get("fraction", 0.0)
                 extent = move.get("mean", 0.0) / frac if frac else 0.0
                 share = 100 * moved / extent if extent else 0.0
-                how = f"{kind}, old points moved max {share:.1f}% of extent"
+                how = f"{kind}, old points moved max {share:.1f}% of extent, {off} new off the map"
                 out[f"+{ADD} {view}, {label} ({how})"] = seconds
             seconds, _ = timed(map_background.wait_idle)
             out[f"+{ADD}, {label}: their full rows done in the background after"] = seconds
     out["peak RSS MB"] = rss_mb()
     return out
+
+
+def off_the_map(before: dict[str, Any], after: dict[str, Any]) -> int:
+    """How many points new in ``after`` lie outside the box of ``before``'s points grown by
+    a tenth of its extent on each side."""
+    old = np.array([(p["x"], p["y"]) for p in before["points"]])
+    seen = {p["id"] for p in before["points"]}
+    new = np.array([(p["x"], p["y"]) for p in after["points"] if p["id"] not in seen])
+    if not len(new):
+        return 0
+    low, high = old.min(axis=0), old.max(axis=0)
+    margin = 0.1 * (high - low).max()
+    return int(((new < low - margin) | (new > high + margin)).any(axis=1).sum())
 
 
 def old_model_rows(ws: Any) -> list[Any]:

@@ -123,6 +123,38 @@ def test_place_new_local_mode_for_umap_like_layouts() -> None:
     assert np.array_equal(new.position("a3"), coords[3])
 
 
+@pytest.mark.parametrize("units", [1e-3, 1.0, 1e5])
+def test_place_new_local_mode_lands_new_models_by_their_neighbours_in_any_layout_units(
+    units: float,
+) -> None:
+    # A stored UMAP layout is in whatever units its fit and alignment left (a prediction
+    # map's tenths, OTMANN's tens of thousands). A batch of new models nearer to each other
+    # than to any old one (variations of one model) must still land by their nearest old
+    # models, inside the map: in tiny units the repulsion used to fling all of them many
+    # extents away, and with only each other as neighbours they drifted off together.
+    rng = np.random.default_rng(7)
+    centres = np.array([[0.0, 0.0, 0.0], [30.0, 0.0, 0.0], [0.0, 30.0, 0.0], [30.0, 30.0, 0.0]])
+    old_pts = np.vstack([c + rng.normal(size=(150, 3)) for c in centres])
+    plane = np.vstack([c[:2] / 3 + rng.normal(size=(150, 2)) * 0.3 for c in centres])
+    layout = Layout(
+        ids=tuple(ids(600)), coords=plane * units, method="umap", fitted_n=600, n_neighbors=15
+    )
+    home = centres[3] + np.array([2.5, 0.0, 0.0])  # just off cluster 3, the batch in a clump
+    new_pts = home + rng.normal(size=(40, 3)) * 0.05
+    new, report = place_new(
+        layout, pairwise(new_pts, old_pts), pairwise(new_pts), ids(40, prefix="n")
+    )
+    assert report.max_move == 0.0
+    placed = np.array([new.position(f"n{i}") for i in range(40)]) / units
+    cluster = plane[450:]
+    low, high = plane.min(axis=0), plane.max(axis=0)
+    assert np.all((placed > low - 1.0) & (placed < high + 1.0)), "placed off the map"
+    to_own = np.linalg.norm(placed - cluster.mean(axis=0), axis=1)
+    to_others = [np.linalg.norm(placed - plane[i * 150 : (i + 1) * 150].mean(axis=0), axis=1)
+                 for i in range(3)]  # fmt: skip
+    assert np.all(to_own < np.min(to_others, axis=0)), "a new model left its neighbours"
+
+
 def test_place_new_new_duplicates_share_a_spot_and_empty_inputs() -> None:
     pts = clustered(30, seed=5)
     d = pairwise(pts)

@@ -138,3 +138,50 @@ def test_a_large_refit_runs_in_the_background_and_replaces_the_layout(
         assert layout is not None and layout[2]["layout"]["fitted_n"] == 70
         again = maps.get_map(ws, "architecture", "mds")
         assert again["movement"] is None and "queued" not in (again["note"] or "")
+
+
+@pytest.mark.parametrize("distance", ["disagreement", "per_class"])
+def test_prediction_maps_start_from_landmarks_and_place_new_runs_without_moving_old_ones(
+    tmp_path: Path, distance: str
+) -> None:
+    """The prediction maps (run ids, disagreement or per-class gap) take the same path as the
+    architecture map: landmark MDS first, runs trained meanwhile triangulated, the exact
+    layout from the background, later runs placed from candidates."""
+    from lsp_fixtures.harness import add_trained
+
+    from remap.service.views import split_info
+
+    def trained(n: int, seed: int) -> list[int]:
+        known = frozenset(m.content_hash for m in ws.store.model_summaries())
+        specs = sample_architectures(n, TINY_SHAPE, 4, seed=seed, max_params=20_000, exclude=known)
+        accuracy = list(np.random.default_rng(seed).uniform(0.25, 0.95, len(specs)))
+        return add_trained(ws.store.path, tmp_path / "tiny.npz", specs, accuracy, seed=seed)
+
+    def prediction_map() -> dict[str, Any]:
+        return in_thread(lambda: maps.get_map(ws, "prediction", "mds", distance=distance))
+
+    with tiny_workspace(tmp_path) as ws:
+        ids = trained(60, seed=11)
+        fingerprint = split_info(ws).fingerprint
+        with distances.matrix_lock(ws, distance, fingerprint):  # no completion can start
+            first = prediction_map()
+            assert "approximate layout (landmark MDS, 16 landmarks)" in first["note"]
+            assert sorted(positions(first)) == sorted(ids) and first["trustworthiness"] is None
+            assert ws.store.matrix_rows_extent(distance, fingerprint)[0] == 0
+            meanwhile = trained(5, seed=12)
+            placed = prediction_map()
+            assert placed["movement"]["max"] == 0.0 and "approximate" in placed["note"]
+            assert all(positions(placed)[i] == positions(first)[i] for i in ids)
+            assert set(meanwhile) <= set(positions(placed))
+        assert map_background.wait_idle(600)
+        exact = prediction_map()
+        assert "approximate" not in (exact["note"] or "") and exact["trustworthiness"] is not None
+        assert sorted(positions(exact)) == sorted(ids + meanwhile)
+        later = trained(4, seed=13)
+        with distances.matrix_lock(ws, distance, fingerprint):
+            placed = prediction_map()  # from landmarks and candidates: no full rows needed
+        assert placed["movement"]["max"] == 0.0 and placed["movement"]["kind"] == "place_new"
+        assert all(positions(placed)[i] == positions(exact)[i] for i in ids + meanwhile)
+        assert set(later) <= set(positions(placed))
+        assert map_background.wait_idle(600)
+        assert ws.store.matrix_rows_extent(distance, fingerprint)[0] == 69

@@ -1,22 +1,27 @@
-"""The architecture map's landmarks: L models chosen by maxmin and every model's OTMANN
-distance to them (an N×L float32 table), kept in the store and in process, extended by k×L
-distances when k models arrive. What the table makes fast without the full N×N matrix:
+"""A map's landmarks: L points (models, or runs on the prediction maps) chosen by maxmin and
+every point's distance to them (an N×L float32 table), kept in the store and in process per
+metric, extended by k×L distances when k points arrive. What the table makes fast without
+the full N×N matrix:
 
 - ``landmark_layout``: the first layout of a large set at once (landmark MDS, see
   ``remap.analysis.landmarks``), approximate until the exact matrix is complete;
-- ``candidate_distances``: for new models, exact OTMANN distances to their likely nearest
-  old models only — the ``CANDIDATES`` old models with the smallest landmark lower bound
-  ``max_l |d(x, l) − d(y, l)|`` (OTMANN satisfies the triangle inequality up to its
-  penalty) — plus the landmarks, so a new model is placed into any layout from
-  ~L + CANDIDATES distances instead of N.
+- ``candidate_distances``: for new points, exact distances to their likely nearest old
+  points only — the ``CANDIDATES`` old points with the smallest landmark lower bound
+  ``max_l |d(x, l) − d(y, l)|`` (every metric here satisfies the triangle inequality: OTMANN
+  up to its penalty, disagreement is a Hamming distance, the per-class gap an L1 distance) —
+  plus the landmarks, so a new point is placed into any layout from ~L + CANDIDATES
+  distances instead of N.
+
+A :class:`Metric` says how to compute one metric's distances: ``otmann_metric`` here, the
+prediction metrics in ``maps``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +35,33 @@ if TYPE_CHECKING:
 LANDMARKS = 100  # landmark MDS of 300–600 models is as faithful as exact from 50 on
 CANDIDATES = 64
 BATCH = 8  # landmarks chosen per round of maxmin (8 rows × N pairs per kernel call)
-KIND = "otmann_landmarks"
 F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+class Prepared(Protocol):
+    """Distances among a fixed list of points, addressed by position in that list (what
+    ``remap.analysis.otmann_fast.PackedSet`` offers)."""
+
+    def rows(self, rows: Sequence[int], cols: Sequence[int] | None = None) -> F64:
+        """len(rows) × len(cols) distances (every point as a column by default)."""
+        ...
+
+    def pairs(self, ia: I64, ib: I64) -> F64:
+        """The distances of the pairs (ia[i], ib[i])."""
+        ...
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One map's distance: ``kind`` and ``key`` name the matrix the table stands in for
+    (``otmann``/``default``, ``disagreement``/fingerprint, …); ``prepare(ids)`` packs the
+    points (model or run ids) for computing distances among them."""
+
+    kind: str
+    key: str
+    prepare: Callable[[Sequence[int]], Prepared]
 
 
 @dataclass
@@ -55,8 +85,9 @@ class LandmarkTable:
 
 
 _graphs: dict[tuple[str, int], OtmannGraph] = {}
-_tables: dict[str, LandmarkTable] = {}
+_tables: dict[tuple[str, str, str], LandmarkTable] = {}
 _lock = threading.Lock()
+_save_lock = threading.Lock()
 
 
 def clear_cache() -> None:
@@ -85,58 +116,118 @@ def _packed(ws: Workspace, model_ids: Sequence[int]) -> PackedSet:
     return PackedSet(graphs_of(ws, model_ids), OtmannParams.default())
 
 
-def _save(ws: Workspace, table: LandmarkTable) -> None:
-    ws.store.put_matrix(KIND, "landmarks", table.landmarks, np.zeros(len(table.landmarks)))
-    ws.store.put_matrix(KIND, "rows", table.ids, table.rows)
+def otmann_metric(ws: Workspace) -> Metric:
+    """The architecture map's metric: OTMANN with default parameters, between model ids."""
+    return Metric("otmann", "default", lambda ids: _packed(ws, ids))
 
 
-def _stored(ws: Workspace) -> LandmarkTable | None:
-    marks = ws.store.get_matrix(KIND, "landmarks")
-    rows = ws.store.get_matrix(KIND, "rows")
+def _names(metric: Metric) -> tuple[str, str, str]:
+    """(store kind, key of the landmark list, key of the rows) of a metric's table; OTMANN's
+    keeps the names it had before other metrics had tables."""
+    prefix = "" if metric.key == "default" else f"{metric.key}:"
+    return f"{metric.kind}_landmarks", f"{prefix}landmarks", f"{prefix}rows"
+
+
+def _save(ws: Workspace, metric: Metric, table: LandmarkTable) -> None:
+    kind, marks_key, rows_key = _names(metric)
+    with _save_lock:  # the two halves of one table, never interleaved with another's
+        ws.store.put_matrix(kind, marks_key, table.landmarks, np.zeros(len(table.landmarks)))
+        ws.store.put_matrix(kind, rows_key, table.ids, table.rows)
+
+
+def _stored(ws: Workspace, metric: Metric) -> LandmarkTable | None:
+    kind, marks_key, rows_key = _names(metric)
+    marks = ws.store.get_matrix(kind, marks_key)
+    rows = ws.store.get_matrix(kind, rows_key)
     if marks is None or rows is None:
         return None
     data = np.asarray(rows[1], dtype=np.float32).reshape(len(rows[0]), len(marks[0]))
     return LandmarkTable(marks[0], rows[0], data)
 
 
-def landmark_table(ws: Workspace, model_ids: Sequence[int], seed: int = 0) -> LandmarkTable:
-    """The table covering ``model_ids``: loaded, extended by the models it lacks (k×L
-    distances), or chosen afresh by maxmin (L×N distances) when there is none yet."""
-    from remap.analysis.landmarks import maxmin_landmarks
+def prime_graphs(ws: Workspace, model_ids: Sequence[int]) -> None:
+    """Convert the OTMANN graphs of ``model_ids`` in a background job (once per process and
+    store; ~0.4 ms and 3 KB a model): placing new models later needs their candidates'
+    graphs, and converting thousands of them in that request cost most of a second."""
+    from remap.service import map_background
 
     path = str(ws.store.path)
-    wanted = set(model_ids)
+    if all((path, i) in _graphs for i in model_ids):
+        return
+    key = (path, "architecture", "graphs")
+
+    def convert(job: map_background.Job) -> bool:
+        graphs_of(ws, model_ids)
+        return False  # no layout written
+
+    if map_background.running(key) is None:
+        map_background.start(key, convert)
+
+
+def _cache_key(ws: Workspace, metric: Metric) -> tuple[str, str, str]:
+    return (str(ws.store.path), metric.kind, metric.key)
+
+
+def _save_later(ws: Workspace, metric: Metric) -> None:
+    """Store the process's current table from a background job (rewriting N×L floats took
+    a tenth of a second of the request); a table lost with its process is extended again
+    (k×L distances)."""
+    from remap.service import map_background
+
+    def save(job: map_background.Job) -> bool:
+        with _lock:
+            current = _tables.get(_cache_key(ws, metric))
+        if current is not None:
+            _save(ws, metric, current)
+        return False  # no layout written
+
+    key = (str(ws.store.path), "landmarks", f"{metric.kind}:{metric.key}")
+    if map_background.running(key) is None:
+        map_background.start(key, save)
+
+
+def landmark_table(
+    ws: Workspace, metric: Metric, ids: Sequence[int], seed: int = 0
+) -> LandmarkTable:
+    """The table covering ``ids``: loaded, extended by the points it lacks (k×L
+    distances), or chosen afresh by maxmin (L×N distances) when there is none yet or one of
+    its landmarks is gone (e.g. a retrained model's old run)."""
+    from remap.analysis.landmarks import maxmin_landmarks
+
+    cache_key = _cache_key(ws, metric)
+    wanted = set(ids)
     with _lock:
-        table = _tables.get(path)
+        table = _tables.get(cache_key)
     if table is None or any(m not in wanted for m in table.landmarks):
-        table = _stored(ws)
+        table = _stored(ws, metric)
     if table is None or any(m not in wanted for m in table.landmarks):
-        ids = list(model_ids)
-        packed = _packed(ws, ids)
+        every = list(ids)
+        packed = metric.prepare(every)
         picked, rows = maxmin_landmarks(
-            len(ids), LANDMARKS, lambda p: packed.rows(p), seed=seed, batch=BATCH
+            len(every), LANDMARKS, lambda p: packed.rows(p), seed=seed, batch=BATCH
         )
-        table = LandmarkTable([ids[p] for p in picked], ids, rows.T.astype(np.float32))
-        _save(ws, table)
-    new = [m for m in model_ids if not table.has(m)]
+        table = LandmarkTable([every[p] for p in picked], every, rows.T.astype(np.float32))
+        _save(ws, metric, table)
+    new = [m for m in ids if not table.has(m)]
     if new:
-        packed = _packed(ws, [*table.landmarks, *new])
+        packed = metric.prepare([*table.landmarks, *new])
         count = len(table.landmarks)
         extra = packed.rows(range(count, count + len(new)), range(count)).astype(np.float32)
         table = LandmarkTable(table.landmarks, table.ids + new, np.vstack([table.rows, extra]))
-        _save(ws, table)
     with _lock:
-        _tables[path] = table
+        _tables[cache_key] = table
+    if new:
+        _save_later(ws, metric)
     return table
 
 
 def landmark_layout(
-    ws: Workspace, model_ids: Sequence[int], seed: int = 0
+    ws: Workspace, metric: Metric, model_ids: Sequence[int], seed: int = 0
 ) -> tuple[npt.NDArray[np.float64], LandmarkFrame, LandmarkTable]:
     """(N×2 landmark-MDS coordinates of ``model_ids`` in that order, frame, table)."""
     from remap.analysis.landmarks import landmark_mds
 
-    table = landmark_table(ws, model_ids, seed)
+    table = landmark_table(ws, metric, model_ids, seed)
     rows = table.of(model_ids).T  # L × N
     position = {m: i for i, m in enumerate(model_ids)}
     coords, frame = landmark_mds(rows, [position[m] for m in table.landmarks])
@@ -144,7 +235,7 @@ def landmark_layout(
 
 
 def candidate_distances(
-    ws: Workspace, table: LandmarkTable, new_ids: Sequence[int], old_ids: Sequence[int]
+    metric: Metric, table: LandmarkTable, new_ids: Sequence[int], old_ids: Sequence[int]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """(k×N distances of the new models to the old ones, k×N mask of the entries computed):
     each new model's landmarks (when shown) and its ``CANDIDATES`` best old candidates."""
@@ -160,7 +251,7 @@ def candidate_distances(
     marks = [old_pos[mid] for mid in table.landmarks if mid in old_pos]
     involved = sorted({int(c) for c in picks.ravel()})
     local = {c: i for i, c in enumerate(involved)}
-    packed = _packed(ws, [*(old_ids[c] for c in involved), *new_ids])
+    packed = metric.prepare([*(old_ids[c] for c in involved), *new_ids])
     ia = np.repeat(np.arange(k) + len(involved), m)
     ib = np.asarray([local[int(c)] for c in picks.ravel()], dtype=np.int64)
     values = packed.pairs(ia, ib)

@@ -4,12 +4,13 @@ that grows with N²: what runs in the request and what runs in a background job.
 In the request (small work, or work that is O(N·L)):
 
 - nothing new, no re-fit due: the cached layout as it is (the distances are not read);
-- a first layout whose matrix lacks more than ``APPROX_MIN_PAIRS`` distances (architecture
-  view): landmark MDS from each model's distances to ``map_landmarks.LANDMARKS`` landmarks,
-  marked approximate; a job completes the matrix and fits the exact layout, which then
-  replaces it (aligned to it by Procrustes);
-- new models in an approximate layout: triangulated from their landmark distances;
-- new models in an exact layout whose rows would cost more than ``PLACE_EXACT_PAIRS``
+- a first layout whose matrix lacks more than ``APPROX_MIN_PAIRS`` distances (every view
+  with a landmark metric: architecture and both prediction distances): landmark MDS from
+  each point's distances to ``map_landmarks.LANDMARKS`` landmarks, marked approximate; a job
+  completes the matrix and fits the exact layout, which then replaces it (aligned to it by
+  Procrustes);
+- new points in an approximate layout: triangulated from their landmark distances;
+- new points in an exact layout whose rows would cost more than ``PLACE_EXACT_PAIRS``
   distances: placed from their landmarks and candidate neighbours
   (``map_landmarks.candidate_distances``); a job computes their full rows;
 - otherwise the exact placement or fit, as before.
@@ -22,7 +23,7 @@ shown layout, its note saying what is under way.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from remap.service.distances import ProgressFn, RowMatrix, matrix_lock, missing_
 if TYPE_CHECKING:
     from remap.analysis.layout import Layout, PlacementReport
     from remap.analysis.warmup import WarmupLike
+    from remap.service.map_landmarks import Metric
     from remap.service.workspace import Workspace
 
 APPROX_MIN_PAIRS = 2_000_000  # a first map missing more distances is laid out from landmarks
@@ -43,13 +45,13 @@ BACKGROUND_FIT_MIN = 2_000  # (re-)fits of this many models run in a background 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a view's distances come from: the matrix (kind, key) and a function that
-    completes it; ``landmarks``: the OTMANN landmark table can stand in for it."""
+    """Where a view's distances come from: the matrix (kind, key), a function that completes
+    it, and the metric whose landmark table can stand in for it (None: none can)."""
 
     kind: str
     key: str
     rows: Callable[[ProgressFn | None], RowMatrix]
-    landmarks: bool = False
+    landmarks: Metric | None = None
 
 
 _locks: dict[tuple[str, str, str], threading.Lock] = {}
@@ -135,7 +137,7 @@ def _update(
     if layout is None:
         missing = missing_pairs(ws, source.kind, source.key, len(ids))
         if source.landmarks and (missing > APPROX_MIN_PAIRS or matrix_busy or busy):
-            layout = _landmark_layout(ws, view, key, ids, method)
+            layout = _landmark_layout(ws, source.landmarks, view, key, ids, method)
             _start_job(ws, view, key, ids, source, method, warmup, refit_after=True)
             return layout, None, None, ""
         matrix = source.rows(None)
@@ -150,9 +152,9 @@ def _update(
     removed = [i for i in layout.ids if i not in wanted]
     shown = set(layout.ids)  # once: a set per id would cost N² at 10,000 models
     new = [i for i in ids if i not in shown]
-    if meta.get("approximate"):
+    if meta.get("approximate") and source.landmarks is not None:
         if removed or new:
-            layout, report = _place_by_landmarks(ws, layout, meta, removed, new)
+            layout, report = _place_by_landmarks(ws, source.landmarks, layout, meta, removed, new)
             _save(ws, view, key, layout, None, approximate=True, frame=meta["frame"])
         else:
             report = None
@@ -181,11 +183,11 @@ def _update(
     if source.landmarks and (pairs > PLACE_EXACT_PAIRS or matrix_busy):
         from remap.service.map_landmarks import candidate_distances, landmark_table
 
-        model_ids = [int(i) for i in ids]
-        table = landmark_table(ws, model_ids, ws.settings.seed)
+        metric = source.landmarks
+        table = landmark_table(ws, metric, [int(i) for i in ids], ws.settings.seed)
         new_int, old_int = [int(i) for i in new], [int(i) for i in layout.ids]
-        cross, known = candidate_distances(ws, table, new_int, old_int)
-        block = _otmann_block(ws, new_int)
+        cross, known = candidate_distances(metric, table, new_int, old_int)
+        block = metric.prepare(new_int).rows(range(len(new_int)), range(len(new_int)))
         layout, report = place_new(layout, cross, block, new, known=known)
         _save(ws, view, key, layout, trust)
         if not busy:
@@ -200,21 +202,14 @@ def _update(
     return layout, report, trust, ""
 
 
-def _otmann_block(ws: Workspace, model_ids: Sequence[int]) -> np.ndarray:
-    from remap.analysis.otmann import OtmannParams
-    from remap.analysis.otmann_fast import PackedSet
-    from remap.service.map_landmarks import graphs_of
-
-    k = len(model_ids)
-    return PackedSet(graphs_of(ws, model_ids), OtmannParams.default()).rows(range(k), range(k))
-
-
-def _landmark_layout(ws: Workspace, view: str, key: str, ids: list[str], method: str) -> Layout:
+def _landmark_layout(
+    ws: Workspace, metric: Metric, view: str, key: str, ids: list[str], method: str
+) -> Layout:
     from remap.analysis.layout import Layout
     from remap.analysis.projection import check_method
     from remap.service.map_landmarks import landmark_layout
 
-    coords, frame, table = landmark_layout(ws, [int(i) for i in ids], ws.settings.seed)
+    coords, frame, table = landmark_layout(ws, metric, [int(i) for i in ids], ws.settings.seed)
     layout = Layout(
         ids=tuple(ids),
         coords=coords,
@@ -229,7 +224,12 @@ def _landmark_layout(ws: Workspace, view: str, key: str, ids: list[str], method:
 
 
 def _place_by_landmarks(
-    ws: Workspace, layout: Layout, meta: dict[str, Any], removed: list[str], new: list[str]
+    ws: Workspace,
+    metric: Metric,
+    layout: Layout,
+    meta: dict[str, Any],
+    removed: list[str],
+    new: list[str],
 ) -> tuple[Layout, PlacementReport]:
     """An approximate layout without ``removed`` and with ``new`` triangulated from their
     landmark distances; no other point moves."""
@@ -246,7 +246,7 @@ def _place_by_landmarks(
     ids = [layout.ids[i] for i in keep]
     coords = layout.coords[keep]
     if new:
-        table = landmark_table(ws, [int(i) for i in [*ids, *new]], ws.settings.seed)
+        table = landmark_table(ws, metric, [int(i) for i in [*ids, *new]], ws.settings.seed)
         coords = np.vstack([coords, frame.place(table.of([int(i) for i in new]))])
     placed = layout.with_points((*ids, *new), coords)
     report = PlacementReport(

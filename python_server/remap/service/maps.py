@@ -17,8 +17,14 @@ import numpy.typing as npt
 
 from remap.service.distances import ProgressFn, RowMatrix, complete_matrix
 from remap.service.errors import ServiceError
-from remap.service.map_landmarks import graphs_of
+from remap.service.map_landmarks import graphs_of, otmann_metric, prime_graphs
 from remap.service.map_layouts import Source, updated_layout
+from remap.service.prediction_points import (
+    accuracies_of,
+    disagreement_metric,
+    per_class_metric,
+    predictions_of,
+)
 from remap.service.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -30,19 +36,6 @@ PREDICTION_DISTANCES = ("disagreement", "per_class")
 """How the prediction map measures two trained models apart: the fraction of held-out
 examples they label differently, or the mean gap between their per-class accuracies."""
 FloatArray = npt.NDArray[np.float64]
-
-
-_predictions: dict[tuple[str, int], npt.NDArray[np.int16]] = {}
-
-
-def _predictions_of(ws: Workspace, run_ids: Sequence[int]) -> npt.NDArray[np.int64]:
-    """Held-out predictions of runs, read once per process (finished runs never change)."""
-    path = str(ws.store.path)
-    missing = [i for i in run_ids if (path, i) not in _predictions]
-    if missing:
-        for i, p in ws.store.run_predictions(missing).items():
-            _predictions[(path, i)] = p
-    return np.stack([_predictions[(path, i)].astype(np.int64) for i in run_ids])
 
 
 def otmann_rows(ws: Workspace, progress: ProgressFn | None = None) -> RowMatrix:
@@ -87,8 +80,8 @@ def prediction_rows(
         "disagreement",
         fingerprint,
         list(run_ids),
-        lambda a, b: disagreement_pairs(_predictions_of(ws, a), _predictions_of(ws, b)),
-        lambda a: disagreement_matrix(_predictions_of(ws, a)),
+        lambda a, b: disagreement_pairs(predictions_of(ws, a), predictions_of(ws, b)),
+        lambda a: disagreement_matrix(predictions_of(ws, a)),
         progress=progress,
     )
 
@@ -100,15 +93,7 @@ def per_class_rows(
     predictions), keyed by run id and completed incrementally like the disagreement."""
     from remap.analysis.prediction import per_class_accuracy_distance, per_class_accuracy_pairs
 
-    truth = np.asarray(ws.split().test_y, dtype=np.int64)
-    classes = ws.num_classes()
-    counts = np.maximum(np.bincount(truth, minlength=classes), 1)
-
-    def accuracies(ids: Sequence[int]) -> FloatArray:
-        hits = _predictions_of(ws, ids) == truth[None, :]
-        per_class = [np.bincount(truth, weights=row, minlength=classes) for row in hits]
-        return np.stack(per_class) / counts
-
+    accuracies = accuracies_of(ws)
     return complete_matrix(
         ws,
         "per_class",
@@ -213,7 +198,9 @@ def get_map(
         to_model = {str(i): i for i in model_ids}
         key = f"{method}:otmann"
         axes = {"x": "OTMANN map x", "y": "OTMANN map y"}
-        source = Source("otmann", "default", lambda p: otmann_rows(ws, p), landmarks=True)
+        source = Source(
+            "otmann", "default", lambda p: otmann_rows(ws, p), landmarks=otmann_metric(ws)
+        )
     else:
         fingerprint, owner = _prediction_runs(ws)
         run_ids = sorted(owner, key=lambda r: owner[r])
@@ -223,13 +210,19 @@ def get_map(
             key = f"{method}:{fingerprint}:per_class"
             axes = {"x": "per-class accuracy map x", "y": "per-class accuracy map y"}
             source = Source(
-                "per_class", fingerprint, lambda p: per_class_rows(ws, fingerprint, run_ids, p)
+                "per_class",
+                fingerprint,
+                lambda p: per_class_rows(ws, fingerprint, run_ids, p),
+                landmarks=per_class_metric(ws, fingerprint),
             )
         else:
             key = f"{method}:{fingerprint}"
             axes = {"x": "prediction map x", "y": "prediction map y"}
             source = Source(
-                "disagreement", fingerprint, lambda p: prediction_rows(ws, fingerprint, run_ids, p)
+                "disagreement",
+                fingerprint,
+                lambda p: prediction_rows(ws, fingerprint, run_ids, p),
+                landmarks=disagreement_metric(ws, fingerprint),
             )
     if not key_ids:
         return {
@@ -239,6 +232,8 @@ def get_map(
             "points": [], "edges": [], "movement": None, "trustworthiness": None, "axes": axes,
         }  # fmt: skip
     layout, report, trust, pending = updated_layout(ws, view, key, key_ids, source, method, warmup)
+    if view == "architecture":
+        prime_graphs(ws, model_ids)  # for placing the models trained next
     points: list[dict[str, Any]] = [
         {"id": to_model[i], "x": float(x), "y": float(y)}
         for i, (x, y) in zip(layout.ids, layout.coords, strict=True)
