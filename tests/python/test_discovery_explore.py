@@ -155,3 +155,22 @@ def test_explore_stops_with_the_reason_when_every_worker_gives_up(
     with Workspace.open(tmp_path) as ws:
         state = disc.explore(ws, 1, "random", seed=6, workers=1)
         assert state.spent == 1 and len(ws.store.list_models()) == 1
+
+
+def test_explore_on_a_paused_queue_says_so_and_keeps_its_budget(explored: Path) -> None:
+    # No worker claims a job while the queue is paused: explore used to wait forever (in the
+    # CLI and behind the editor's progress bar alike).
+    with Workspace.open(explored) as ws:
+        ws.store.set_paused(True)
+        try:
+            with pytest.raises(disc.ServiceError, match="training queue is paused") as err:
+                disc.explore(ws, 2, "random", seed=9, workers=1, poll=0.05)
+            assert "0 of 2 trainings spent" in str(err.value) and err.value.field == "queue"
+            state = disc.load_session(ws, "random-9")
+            assert state is not None and state.spent == 0 and state.owner is None
+            queued = state.pending_job
+            assert queued is not None and ws.store.get_job(queued).state == "queued"
+        finally:
+            ws.store.set_paused(False)
+        state = disc.explore(ws, 2, "random", seed=9, workers=1)  # resumed: the same job
+        assert state.spent == 2 and ws.store.get_job(queued).state == "done"

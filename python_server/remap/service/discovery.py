@@ -265,6 +265,15 @@ def _supervise(executor: Executor, state: ExploreState) -> None:
         )
 
 
+def _paused_message(state: ExploreState) -> str:
+    """Why an explore cannot go on while the queue is paused (no worker claims its job)."""
+    return (
+        f"the training queue is paused, so explore cannot train: resume it (REMAP: Resume "
+        f"Training Queue, or `remap queue --resume`) and explore again to go on; "
+        f"{state.spent} of {state.budget} trainings spent, the rest is kept"
+    )
+
+
 def explore(
     ws: Workspace,
     budget: int,
@@ -306,6 +315,8 @@ def explore(
                 executor = start_executor(ws, executor_plan(ws, workers), until_idle=False)
             job = ws.store.get_job(state.pending_job)
             while job.state not in FINISHED_STATES and not stop():
+                if job.state == "queued" and ws.store.is_paused():
+                    raise ServiceError(_paused_message(state), "queue")
                 if executor is not None:
                     _supervise(executor, state)
                 time.sleep(poll)
