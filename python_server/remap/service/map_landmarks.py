@@ -19,6 +19,7 @@ prediction metrics in ``maps``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 LANDMARKS = 100  # landmark MDS of 300–600 models is as faithful as exact from 50 on
 CANDIDATES = 64
 BATCH = 8  # landmarks chosen per round of maxmin (8 rows × N pairs per kernel call)
+PRIME_DELAY = 1.0  # seconds before graphs are converted in the background
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -157,6 +159,7 @@ def prime_graphs(ws: Workspace, model_ids: Sequence[int]) -> None:
     key = (path, "architecture", "graphs")
 
     def convert(job: map_background.Job) -> bool:
+        time.sleep(PRIME_DELAY)  # let the requests of a map being opened answer first
         graphs_of(ws, model_ids)
         return False  # no layout written
 

@@ -232,8 +232,6 @@ def get_map(
             "points": [], "edges": [], "movement": None, "trustworthiness": None, "axes": axes,
         }  # fmt: skip
     layout, report, trust, pending = updated_layout(ws, view, key, key_ids, source, method, warmup)
-    if view == "architecture":
-        prime_graphs(ws, model_ids)  # for placing the models trained next
     points: list[dict[str, Any]] = [
         {"id": to_model[i], "x": float(x), "y": float(y)}
         for i, (x, y) in zip(layout.ids, layout.coords, strict=True)
@@ -246,6 +244,8 @@ def get_map(
             "max": report.max_move,
             "fraction": report.mean_move_frac,
         }
+    if view == "architecture":
+        prime_graphs(ws, model_ids)  # for placing the models trained next
     return {
         "view": view,
         "method": layout.method,
