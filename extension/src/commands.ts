@@ -125,7 +125,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
           { label: 'Accuracy (best first)', sort: 'accuracy' as DrawerSort },
           { label: 'Parameters (smallest first)', sort: 'params' as DrawerSort },
         ],
-        { title: 'REMAP: Sort the drawer' },
+        { title: 'REMAP: Sort the drawer', ignoreFocusOut: true },
       );
       if (pick) {
         d.drawerView.sort = pick.sort;
@@ -141,7 +141,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       ];
       const pick = await vscode.window.showQuickPick(
         options.map((o) => ({ ...o, description: o.sort === current ? 'current' : undefined })),
-        { title: 'REMAP: Sort All Models' },
+        { title: 'REMAP: Sort All Models', ignoreFocusOut: true },
       );
       if (pick) {
         d.modelsView.sort = pick.sort;

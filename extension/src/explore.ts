@@ -15,7 +15,7 @@ import type { RemapServer } from './server';
 async function ask(): Promise<{ strategy: ExploreReport['strategy']; budget: number } | undefined> {
   const picked = await vscode.window.showQuickPick(
     STRATEGIES.map((s) => ({ label: s.strategy, detail: s.detail, strategy: s.strategy })),
-    { title: 'REMAP: Explore — strategy', placeHolder: 'How to choose each next training' },
+    { title: 'REMAP: Explore — strategy', placeHolder: 'How to choose each next training', ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   const text = await vscode.window.showInputBox({
@@ -23,6 +23,7 @@ async function ask(): Promise<{ strategy: ExploreReport['strategy']; budget: num
     prompt: 'Trainings in all, failed ones included. A stopped explore with this strategy resumes: what it spent counts.',
     value: '20',
     validateInput: budgetProblem,
+    ignoreFocusOut: true,
   });
   if (text === undefined || budgetProblem(text) !== undefined) return undefined;
   return { strategy: picked.strategy, budget: Number(text.trim()) };

@@ -26,6 +26,11 @@ function best(r: ExploreReport): string {
   return r.best ? `best model ${idLabel(r.best.modelId)} (${(r.best.valAcc * 100).toFixed(1)}%)` : 'no trained model yet';
 }
 
+/** "1 training", "3 trainings". */
+function trainings(n: number): string {
+  return `${n} ${n === 1 ? 'training' : 'trainings'}`;
+}
+
 /** "3/20 trainings · best model 7 (91.2%)". */
 export function progressMessage(r: ExploreReport): string {
   return `${r.spent}/${r.budget} trainings · ${best(r)}`;
@@ -36,9 +41,9 @@ export function endMessage(r: ExploreReport): { text: string; error: boolean } {
   const what = `REMAP: explore (${r.strategy})`;
   switch (r.state) {
     case 'done':
-      return { text: `${what} spent its budget: ${r.spent} trainings; ${best(r)}.`, error: false };
+      return { text: `${what} spent its budget: ${trainings(r.spent)}; ${best(r)}.`, error: false };
     case 'stopped':
-      return { text: `${what} stopped after ${r.spent} of ${r.budget} trainings; ${best(r)}. Run Explore again with ${r.strategy} to resume.`, error: false };
+      return { text: `${what} stopped after ${r.spent} of ${trainings(r.budget)}; ${best(r)}. Run Explore again with ${r.strategy} to resume.`, error: false };
     case 'failed':
       return { text: `${what} failed: ${r.error ?? 'unknown error'}`, error: true };
     default:

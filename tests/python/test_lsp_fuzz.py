@@ -1,8 +1,12 @@
 """Property-based robustness of the language server: random JSON params (random values,
 random objects with protocol keys, and valid params with one field mutated or dropped) sent
-to every custom method and server command. Every answer must be a result or an
-InvalidParams error (-32602: the engine never fails on bad input), and the server must stay
-up (a final ``remap/status`` works)."""
+to every custom method and server command (``remap.lsp.protocol`` lists them; a method
+missing here fails the test). Every answer must be a result or an InvalidParams error
+(-32602: the engine never fails on bad input), and the server must stay up (a final
+``remap/status`` works).
+
+Nothing trains: autoTrain is off and the queue is paused, so a fuzzed ``remap/explore`` that
+starts queues one model and waits; it is stopped (and waited for) before the next example."""
 
 from __future__ import annotations
 
@@ -12,12 +16,22 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from lsp_fixtures.harness import FIXTURES, Client, add_trained, small_spec, start, stop, write_npz
+from lsp_fixtures.harness import (
+    FIXTURES,
+    Client,
+    add_trained,
+    small_spec,
+    start,
+    stop,
+    wait_for,
+    write_npz,
+)
 from pygls.exceptions import JsonRpcException
 
 from remap.arch import Activation, ArchSpec, Conv2D, Dense, Flatten, MaxPool
+from remap.lsp import protocol
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -46,6 +60,12 @@ KEYS = (
     "overwrite",
     "uri",
     "perClass",
+    "budget",
+    "strategy",
+    "n",
+    "parent",
+    "changes",
+    "key",
 )
 SAFE_TEXT = st.text(alphabet=st.characters(blacklist_characters="/\\.\x00"), max_size=10)
 SCALARS = (
@@ -56,6 +76,7 @@ SCALARS = (
     | st.floats(allow_nan=False, allow_infinity=False, width=32)
     | SAFE_TEXT
     | st.sampled_from(["architecture", "accuracy", "mds", "sample", "list", "cancel", "conv2d"])
+    | st.sampled_from(["random", "guided", "evolution"])
 )
 JSON = st.recursive(
     SCALARS,
@@ -98,6 +119,7 @@ def valid_params(model: int, job: int, uri: str) -> dict[str, list[Any]]:
         ],
         "remap/importFile": [{"uri": uri, "className": "SmallNet", "train": False}],
         "remap/dataset": [{"perClass": 1}],
+        "remap/perClassAccuracy": [{}],
         "remap/suggest": [{"n": 2, "seed": 1}],
         "remap/applySuggestion": [
             {
@@ -114,6 +136,12 @@ def valid_params(model: int, job: int, uri: str) -> dict[str, list[Any]]:
             },
         ],
         "remap/dismissSuggestion": [{"key": "sample:1"}],
+        "remap/explore": [
+            {"budget": 1, "strategy": "random"},
+            {"budget": 2, "strategy": "guided", "seed": 1},
+            {"budget": 2, "strategy": "evolution"},
+        ],
+        "remap/stopExplore": [{}],
         "remap.server.showOnMap": [[uri, "SmallNet"]],
         "remap.server.ablate": [[uri, "SmallNet"]],
         "remap.server.vary": [[uri, "SmallNet"]],
@@ -137,6 +165,8 @@ async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
     (model,) = add_trained(root / ".remap" / "remap.db", data, [spec], [0.8])
     (root / "net.py").write_text((FIXTURES / "exported_model.py").read_text())
     client, _ = await start(root, {"dataset": str(data), "autoTrain": False})
+    # a paused queue hands out no job: an explore's own workers train nothing
+    await client.request("remap/queue", {"action": "pause"})
     job = (await client.request("remap/train", {"modelIds": [model]}))["jobs"][0]
     yield Env(client, valid_params(model, job, (root / "net.py").as_uri()))
     await stop(client)
@@ -170,12 +200,32 @@ async def send(client: Client, method: str, params: Any) -> Any:
     if method.startswith("remap.server."):
         args = params if isinstance(params, list) else [params]
         return await client.command(method, *args)
-    return await client.request(method, params)
+    try:
+        return await client.request(method, params)
+    finally:
+        if method == protocol.EXPLORE:
+            await stop_explore(client)
+
+
+async def stop_explore(client: Client) -> None:
+    """Stop the explore a fuzzed ``remap/explore`` may have started, and wait until it ended."""
+
+    async def stopped() -> bool:
+        answer = await client.request(protocol.STOP_EXPLORE, {})
+        return answer["stopping"] is False
+
+    await wait_for(stopped, timeout=120)
+
+
+async def test_every_method_and_command_is_fuzzed() -> None:
+    valid = valid_params(1, 1, "file:///net.py")
+    assert sorted(valid) == sorted(protocol.REQUESTS + protocol.COMMANDS)
 
 
 async def test_random_params_never_break_the_server(env: Env) -> None:
     loop = asyncio.get_running_loop()
     seen: dict[str, int] = {}
+    queue = (await env.client.request("remap/queue", {"action": "list"}))["summary"]
 
     @settings(
         max_examples=EXAMPLES,
@@ -184,6 +234,10 @@ async def test_random_params_never_break_the_server(env: Env) -> None:
         suppress_health_check=list(HealthCheck),
     )
     @given(call=calls(env.valid))
+    # explores that start (mutated ones rarely do): each is stopped before the next example
+    @example(call=(protocol.EXPLORE, env.valid[protocol.EXPLORE][0]))
+    @example(call=(protocol.EXPLORE, {**env.valid[protocol.EXPLORE][1], "modelId": []}))
+    @example(call=(protocol.EXPLORE, env.valid[protocol.EXPLORE][2]))
     def check(call: tuple[str, Any]) -> None:
         method, params = call
         future = asyncio.run_coroutine_threadsafe(send(env.client, method, params), loop)
@@ -197,6 +251,10 @@ async def test_random_params_never_break_the_server(env: Env) -> None:
     await asyncio.to_thread(check)
     status = await env.client.request("remap/status", {})
     assert status["version"] and status["datasetError"] is None
+    idle = await env.client.request(protocol.STOP_EXPLORE, {})
+    assert idle["stopping"] is False  # no explore left running
+    now = (await env.client.request("remap/queue", {"action": "list"}))["summary"]
+    assert now["paused"] and now["running"] == 0 and now["done"] == queue["done"]  # no training
     assert len(seen) >= 10  # bad params reached (nearly) every method
     assert env.client._server is not None and env.client._server.returncode is None
 

@@ -33,6 +33,10 @@ describe('Explore… input and messages', () => {
     const stopped = endMessage(report({ state: 'stopped' }));
     expect(stopped.error).toBe(false);
     expect(stopped.text).toMatch(/stopped after 3 of 20 trainings.*Run Explore again with guided to resume/);
+    const one = endMessage(report({ state: 'done', budget: 1, spent: 1 }));
+    expect(one.text).toBe('REMAP: explore (guided) spent its budget: 1 training; best model #7 (91.2%).');
+    expect(endMessage(report({ state: 'stopped', budget: 1, spent: 0, best: null })).text)
+      .toMatch(/stopped after 0 of 1 training; no trained model yet\./);
     const failed = endMessage(report({ state: 'failed', error: 'every training worker died right after starting' }));
     expect(failed).toEqual({ text: 'REMAP: explore (guided) failed: every training worker died right after starting', error: true });
   });
