@@ -320,6 +320,8 @@ export interface ExploreReport {
   best: { modelId: number; valAcc: number } | null;
   lastModel: number | null;
   error: string | null;
+  /** Running, but waiting for the paused training queue to be resumed. */
+  paused: boolean;
 }
 
 /** Request params and results by method, so callers get both types from the name. */

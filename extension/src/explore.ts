@@ -47,7 +47,7 @@ function follow(server: RemapServer, start: ExploreReport): Thenable<ExploreRepo
             if (n.method !== Notifications.exploreProgress) return;
             const r = n.params as ExploreReport;
             if (r.session !== start.session) return;
-            log().info(`explore ${r.session}: ${r.spent}/${r.budget} trainings (${r.state})`);
+            log().info(`explore ${r.session}: ${r.spent}/${r.budget} trainings (${r.state}${r.paused ? ', queue paused' : ''})`);
             progress.report({ message: progressMessage(r), increment: (100 * (r.spent - shown)) / r.budget });
             shown = r.spent;
             if (r.state !== 'running') finish(r);

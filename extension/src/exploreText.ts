@@ -31,9 +31,10 @@ function trainings(n: number): string {
   return `${n} ${n === 1 ? 'training' : 'trainings'}`;
 }
 
-/** "3/20 trainings · best model 7 (91.2%)". */
+/** "3/20 trainings · best model #7 (91.2%)", and why it waits when the queue is paused. */
 export function progressMessage(r: ExploreReport): string {
-  return `${r.spent}/${r.budget} trainings · ${best(r)}`;
+  const waiting = r.paused ? ' · waiting: the training queue is paused (REMAP: Resume Training Queue to go on)' : '';
+  return `${r.spent}/${r.budget} trainings · ${best(r)}${waiting}`;
 }
 
 /** What to tell the user when an explore ends; `error` says it should be shown as an error. */

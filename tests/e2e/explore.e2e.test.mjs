@@ -3,7 +3,7 @@
 // picked in the quick pick; the budget input refuses 0 and "abc" with its reason shown. A first
 // explore (budget 1) trains one model and ends; raised to 3 with the training queue paused, the
 // same strategy resumes at 1/3 (its notification says so, with the best model from the store) and
-// waits; cancelling the notification stops the server's explore with 1 of 3 spent, as stored;
+// waits, saying it waits for the paused queue; cancelling the notification stops the server's explore with 1 of 3 spent, as stored;
 // with the queue resumed, Explore again resumes at 1/3 and ends with exactly 3 trainings spent:
 // three new models, all trained, each one training in the store.
 // Every wait is on a state (the notification, the extension's log, the store), never on time; the
@@ -153,6 +153,10 @@ describe('REMAP: Explore… in a real VS Code', { timeout: 1_500_000 }, () => {
       return s.pendingJob !== null && s.owner !== null && s;
     }, { timeout: 120_000, message: 'the explore waiting on its next training' });
     assert.deepEqual(await jobStates(second.pendingModel), ['queued']);
+    // it says why it waits (and the log marks it), instead of a progress bar that never moves
+    await waitLog(new RegExp(`explore ${SESSION}: 1/3 trainings \\(running, queue paused\\)`), 60_000);
+    await h.eventually(async () => ((await progressToast().textContent({ timeout: 2_000 })) ?? '').includes('waiting: the training queue is paused'),
+      { timeout: 60_000, message: 'the explore notification saying it waits for the paused queue' });
 
     const cancel = progressToast().locator('.monaco-button', { hasText: 'Cancel' });
     await h.eventually(async () => {

@@ -3,7 +3,7 @@
 training and one at the end, a stop that leaves the training in flight queued, a resume that
 counts what was spent and re-uses that training, one explore at a time, bad params named.
 Waits are on states (notifications, the queue), never on time: the queue is paused while an
-explore has to be observed running."""
+explore has to be observed running (its notes then say it waits for the paused queue)."""
 
 from __future__ import annotations
 
@@ -50,12 +50,17 @@ async def test_explore_progress_stop_and_resume(tmp_path: Path) -> None:
             return bool(q["summary"]["queued"] == 1)
 
         await wait_for(queued, timeout=120)
+
+        async def says_paused() -> bool:
+            return any(n["paused"] and n["state"] == "running" for n in notes(client, "random-0"))
+
+        await wait_for(says_paused, timeout=120)  # it says why it waits, it does not fail
         busy = await client.rejected("remap/explore", {"budget": 5, "strategy": "guided"})
         assert "already running" in str(busy)
         stopping = await client.request("remap/stopExplore", {})
         assert stopping["stopping"] is True
         end = await wait_for(lambda: ended(client, "random-0", 2), timeout=120)
-        assert end["state"] == "stopped" and end["spent"] == 1
+        assert end["state"] == "stopped" and end["spent"] == 1 and end["paused"] is False
         q = await client.request("remap/queue", {"action": "list"})
         assert q["summary"]["queued"] == 1  # the training in flight waits for the resume
         models_before = len((await client.request("remap/listModels", {}))["models"])
@@ -66,6 +71,7 @@ async def test_explore_progress_stop_and_resume(tmp_path: Path) -> None:
         assert again["spent"] == 1
         end = await wait_for(lambda: ended(client, "random-0", 3), timeout=300)
         assert end["state"] == "done" and end["spent"] == 3
+        assert end["paused"] is False
         models = (await client.request("remap/listModels", {}))["models"]
         assert len(models) == 3  # the stopped training was resumed, not drawn again
         assert all(m["state"] == "trained" for m in models)

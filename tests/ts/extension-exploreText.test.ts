@@ -4,7 +4,7 @@ import { budgetProblem, endMessage, progressMessage, STRATEGIES } from '../../ex
 
 const report = (patch: Partial<ExploreReport> = {}): ExploreReport => ({
   session: 'guided-0', strategy: 'guided', seed: 0, budget: 20, spent: 3, state: 'running',
-  best: { modelId: 7, valAcc: 0.9123 }, lastModel: 9, error: null, ...patch,
+  best: { modelId: 7, valAcc: 0.9123 }, lastModel: 9, error: null, paused: false, ...patch,
 });
 
 describe('Explore… input and messages', () => {
@@ -24,6 +24,12 @@ describe('Explore… input and messages', () => {
   it('reports progress as n/N trainings with the best model so far', () => {
     expect(progressMessage(report())).toBe('3/20 trainings · best model #7 (91.2%)');
     expect(progressMessage(report({ best: null, spent: 0 }))).toBe('0/20 trainings · no trained model yet');
+  });
+
+  it('says why it waits while the training queue is paused, and how to go on', () => {
+    expect(progressMessage(report({ paused: true }))).toBe(
+      '3/20 trainings · best model #7 (91.2%) · waiting: the training queue is paused (REMAP: Resume Training Queue to go on)',
+    );
   });
 
   it('says how it ended: done, stopped (how to resume) or failed (as an error, with the reason)', () => {

@@ -23,7 +23,8 @@ log = logging.getLogger("remap.service")
 @dataclass
 class ExploreReport:
     """Where an explore stands: ``state`` is running, done (budget spent), stopped (asked
-    to) or failed (``error`` says why); ``best`` the best (model id, accuracy) so far."""
+    to) or failed (``error`` says why); ``best`` the best (model id, accuracy) so far;
+    ``paused``: running but waiting for the paused training queue to be resumed."""
 
     session: str
     strategy: str
@@ -34,6 +35,7 @@ class ExploreReport:
     best: tuple[int, float] | None = None
     last_model: int | None = None
     error: str | None = None
+    paused: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         best = None if self.best is None else {"model_id": self.best[0], "val_acc": self.best[1]}
@@ -47,6 +49,7 @@ class ExploreReport:
             "best": best,
             "last_model": self.last_model,
             "error": self.error,
+            "paused": self.paused,
         }
 
 
@@ -144,11 +147,13 @@ class Autopilot:
                 state = disc.explore(
                     ws, budget, strategy, seed, progress=progress,
                     should_stop=self._stop.is_set, poll=self.poll, own_workers=own_workers,
+                    on_paused=lambda held: self._tell(self._update(paused=held)),
                 )  # fmt: skip
             done = state.spent >= state.budget
             final = self._update(
-                spent=state.spent, best=state.best, state="done" if done else "stopped"
-            )
+                spent=state.spent, best=state.best, state="done" if done else "stopped",
+                paused=False,
+            )  # fmt: skip
         except ServiceError as exc:
             final = self._update(state="failed", error=str(exc))
         except Exception as exc:

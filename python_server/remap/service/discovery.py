@@ -288,11 +288,15 @@ def explore(
     population: int = EVOLUTION_POPULATION,
     sample_size: int = EVOLUTION_SAMPLE,
     own_workers: bool = True,
+    on_paused: Callable[[bool], None] | None = None,
 ) -> ExploreState:
     """Spend the session's budget (``budget`` trainings in all, counting failed ones); stops
     between polls when ``should_stop()`` says so, leaving the job in flight in the queue to
     be picked up by the next call with the same session. ``own_workers=False``: the queue is
-    trained by someone else (the language server's workers); explore only queues and waits."""
+    trained by someone else (the language server's workers); explore only queues and waits.
+    While the training queue is paused no worker claims the next training: with
+    ``on_paused`` explore waits for the queue to be resumed (told True when it starts
+    waiting, False when it goes on), without it stops with a ServiceError that says so."""
     from remap.service.queue import executor_plan, start_executor
 
     state = _open_session(ws, session or f"{strategy}-{seed}", strategy, seed, budget)
@@ -314,13 +318,20 @@ def explore(
             if executor is None and own_workers:
                 executor = start_executor(ws, executor_plan(ws, workers), until_idle=False)
             job = ws.store.get_job(state.pending_job)
+            waiting = False
             while job.state not in FINISHED_STATES and not stop():
-                if job.state == "queued" and ws.store.is_paused():
+                held = job.state == "queued" and ws.store.is_paused()
+                if held and on_paused is None:
                     raise ServiceError(_paused_message(state), "queue")
+                if held != waiting and on_paused is not None:
+                    waiting = held
+                    on_paused(held)
                 if executor is not None:
                     _supervise(executor, state)
                 time.sleep(poll)
                 job = ws.store.get_job(job.id)
+            if waiting and on_paused is not None:
+                on_paused(False)
             if job.state not in FINISHED_STATES:
                 break
             fitness = _fitness(ws, job.model_id)
