@@ -29,8 +29,12 @@ async function ask(): Promise<{ strategy: ExploreReport['strategy']; budget: num
   return { strategy: picked.strategy, budget: Number(text.trim()) };
 }
 
-/** Follow a running explore until it ends; cancelling the notification stops it. */
-function follow(server: RemapServer, start: ExploreReport): Thenable<ExploreReport> {
+/**
+ * Follow a running explore until it ends; cancelling the notification stops it. `early` holds
+ * the progress notes that came before `remap/explore`'s answer (an explore that fails or ends
+ * at once can send its last note first): they are replayed, then `stopEarly` ends that buffering.
+ */
+function follow(server: RemapServer, start: ExploreReport, early: ExploreReport[], stopEarly: () => void): Thenable<ExploreReport> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `REMAP: explore (${start.strategy})`, cancellable: true },
     (progress, token) =>
@@ -42,15 +46,20 @@ function follow(server: RemapServer, start: ExploreReport): Thenable<ExploreRepo
           subs.forEach((d) => d.dispose());
           resolve(r);
         };
+        let ended = false;
+        const onReport = (r: ExploreReport): void => {
+          if (ended || r.session !== start.session) return;
+          log().info(`explore ${r.session}: ${r.spent}/${r.budget} trainings (${r.state}${r.paused ? ', queue paused' : ''})`);
+          progress.report({ message: progressMessage(r), increment: (100 * (r.spent - shown)) / r.budget });
+          shown = r.spent;
+          if (r.state !== 'running') {
+            ended = true;
+            finish(r);
+          }
+        };
         subs.push(
           server.onNotification((n) => {
-            if (n.method !== Notifications.exploreProgress) return;
-            const r = n.params as ExploreReport;
-            if (r.session !== start.session) return;
-            log().info(`explore ${r.session}: ${r.spent}/${r.budget} trainings (${r.state}${r.paused ? ', queue paused' : ''})`);
-            progress.report({ message: progressMessage(r), increment: (100 * (r.spent - shown)) / r.budget });
-            shown = r.spent;
-            if (r.state !== 'running') finish(r);
+            if (n.method === Notifications.exploreProgress) onReport(n.params as ExploreReport);
           }),
           token.onCancellationRequested(() => {
             log().info(`explore ${start.session}: stop requested`);
@@ -60,6 +69,8 @@ function follow(server: RemapServer, start: ExploreReport): Thenable<ExploreRepo
             if (state !== 'running') finish({ ...start, spent: shown, state: 'stopped' });
           }),
         );
+        stopEarly(); // from here on the subscription above hears every note
+        early.forEach(onReport);
       }),
   );
 }
@@ -67,15 +78,22 @@ function follow(server: RemapServer, start: ExploreReport): Thenable<ExploreRepo
 export async function runExplore(server: RemapServer): Promise<void> {
   const choice = await ask();
   if (!choice) return;
+  const early: ExploreReport[] = [];
+  const buffering = server.onNotification((n) => {
+    if (n.method === Notifications.exploreProgress) early.push(n.params as ExploreReport);
+  });
   let start: ExploreReport;
   try {
     start = await server.request('remap/explore', choice);
   } catch (err: unknown) {
+    buffering.dispose();
     await showError(`REMAP: explore: ${errorText(err)}`);
     return;
   }
   log().info(`explore ${start.session}: started at ${start.spent}/${start.budget} trainings (${start.state})`);
-  const end = start.state === 'running' ? await follow(server, start) : start;
+  let end = start;
+  if (start.state === 'running') end = await follow(server, start, early, () => buffering.dispose());
+  buffering.dispose();
   const message = endMessage(end);
   if (message.error) await showError(message.text);
   else void vscode.window.showInformationMessage(message.text);
