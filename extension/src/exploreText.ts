@@ -5,7 +5,7 @@
 import { idLabel } from '../../protocol/models';
 import type { ExploreReport, ExploreStrategy } from '../../protocol/remap';
 
-export const MAX_BUDGET = 10_000;
+export const MAX_BUDGET = 100_000; // what the server and `remap explore --budget` accept
 
 export const STRATEGIES: readonly { strategy: ExploreStrategy; detail: string }[] = [
   { strategy: 'guided', detail: 'Follow the suggestion engine: ablate and vary models on the accuracy–size front, transfer changes that helped.' },

@@ -12,12 +12,12 @@ describe('Explore… input and messages', () => {
     expect(STRATEGIES.map((s) => s.strategy)).toEqual(['guided', 'random', 'evolution']);
   });
 
-  it('accepts a whole number of trainings 1–10,000 and names what is wrong otherwise', () => {
+  it('accepts a whole number of trainings 1–100,000 (as the server does) and names what is wrong otherwise', () => {
     expect(budgetProblem('20')).toBeUndefined();
     expect(budgetProblem(' 1 ')).toBeUndefined();
-    expect(budgetProblem('10000')).toBeUndefined();
-    expect(budgetProblem('0')).toMatch(/between 1 and 10,000/);
-    expect(budgetProblem('10001')).toMatch(/between 1 and 10,000/);
+    expect(budgetProblem('100000')).toBeUndefined();
+    expect(budgetProblem('0')).toMatch(/between 1 and 100,000/);
+    expect(budgetProblem('100001')).toMatch(/between 1 and 100,000/);
     for (const bad of ['', 'abc', '2.5', '-3', '1e3']) expect(budgetProblem(bad)).toMatch(/whole number/);
   });
 
