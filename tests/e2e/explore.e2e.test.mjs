@@ -63,7 +63,7 @@ const toast = (text) => page.locator('.notification-toast', { hasText: text }).f
 const progressToast = () =>
   page.locator('.notification-toast', { hasText: `REMAP: explore (${STRATEGY})` }).filter({ hasText: 'trainings ·' }).first();
 /** The budget input's validation messages (extension/src/exploreText.ts budgetProblem). */
-const TOO_SMALL = 'The budget must be between 1 and 10,000 trainings.';
+const TOO_SMALL = 'The budget must be between 1 and 100,000 trainings.';
 const NOT_A_NUMBER = 'Enter a whole number of trainings, e.g. 20.';
 
 async function waitToast(text, timeout = 120_000) {
