@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
 LANDMARKS = 100  # landmark MDS of 300–600 models is as faithful as exact from 50 on
 CANDIDATES = 64
 BATCH = 8  # landmarks chosen per round of maxmin (8 rows × N pairs per kernel call)
-PRIME_DELAY = 1.0  # seconds before graphs are converted in the background
+PRIME_DELAY = 0.5  # seconds without a map request before graphs are converted in the background
+PRIME_CHUNK = 250  # graphs converted between checks for a map request
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -90,6 +92,11 @@ _graphs: dict[tuple[str, int], OtmannGraph] = {}
 _tables: dict[tuple[str, str, str], LandmarkTable] = {}
 _lock = threading.Lock()
 _save_lock = threading.Lock()
+_requests_lock = threading.Lock()
+_requests = 0
+_quiet_after = 0.0
+_no_requests = threading.Event()
+_no_requests.set()
 
 
 def clear_cache() -> None:
@@ -147,6 +154,24 @@ def _stored(ws: Workspace, metric: Metric) -> LandmarkTable | None:
     return LandmarkTable(marks[0], rows[0], data)
 
 
+@contextmanager
+def answering() -> Iterator[None]:
+    """Marks a map request in progress: background graph conversion waits for it to end
+    (and a short while after, for the requests that come together when a map is opened)."""
+    global _requests, _quiet_after
+    with _requests_lock:
+        _requests += 1
+        _no_requests.clear()
+    try:
+        yield
+    finally:
+        with _requests_lock:
+            _requests -= 1
+            _quiet_after = time.monotonic() + PRIME_DELAY
+            if _requests == 0:
+                _no_requests.set()
+
+
 def prime_graphs(ws: Workspace, model_ids: Sequence[int]) -> None:
     """Convert the OTMANN graphs of ``model_ids`` in a background job (once per process and
     store; ~0.4 ms and 3 KB a model): placing new models later needs their candidates'
@@ -159,8 +184,13 @@ def prime_graphs(ws: Workspace, model_ids: Sequence[int]) -> None:
     key = (path, "architecture", "graphs")
 
     def convert(job: map_background.Job) -> bool:
-        time.sleep(PRIME_DELAY)  # let the requests of a map being opened answer first
-        graphs_of(ws, model_ids)
+        ids = list(model_ids)
+        for start in range(0, len(ids), PRIME_CHUNK):
+            # a map request first: it converts what it needs itself, and this thread would
+            # only halve its share of the interpreter
+            while not _no_requests.wait(PRIME_DELAY) or time.monotonic() < _quiet_after:
+                time.sleep(PRIME_DELAY)
+            graphs_of(ws, ids[start : start + PRIME_CHUNK])
         return False  # no layout written
 
     if map_background.running(key) is None:
