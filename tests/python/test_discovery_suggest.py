@@ -116,13 +116,45 @@ def test_dismissed_suggestions_stay_hidden() -> None:
     assert top[0].key not in {s.key for s in rest} and rest[0].key == top[1].key
 
 
-def test_losing_lineages_get_no_more_children() -> None:
-    parent = known(1, spec(Conv2D(3, 8), Dense(16)), 0.9)
-    kids = [known(i, spec(Conv2D(3, 8), Dense(16 + i)), 0.5, parent) for i in range(2, 5)]
-    models = [parent, *kids]
-    assert losing_parents(models) == {1}
-    assert all(s.parent != 1 for s in suggest(models, n=10, seed=0))
-    assert losing_parents(models[:3]) == set()  # two losses are not a streak yet
+def test_losing_lineages_get_no_more_children_the_best_one_only_much_later() -> None:
+    best = known(1, spec(Conv2D(3, 8), Dense(16)), 0.9)
+    other = known(2, spec(Conv2D(3, 6), Dense(8)), 0.8)
+    kids = [known(i, spec(Conv2D(3, 8), Dense(16 + i)), 0.5, best) for i in range(3, 6)]
+    other_kids = [known(i, spec(Conv2D(3, 6), Dense(8 + i)), 0.5, other) for i in range(6, 9)]
+    models = [best, other, *kids, *other_kids]
+    assert losing_parents(models) == {2}  # three losses in a row: model 2 gets no more
+    shown = suggest(models, n=10, seed=0)
+    assert all(s.parent != 2 for s in shown)
+    # most children of the best model lose to it: three losses do not end its lineage
+    assert any(s.parent == 1 for s in shown)
+    assert losing_parents(models[:4]) == set()  # one loss is not a streak
+    more = [known(i, spec(Conv2D(3, 8), Dense(16 + i)), 0.5, best) for i in range(9, 15)]
+    assert losing_parents([*models, *more]) == {1, 2}  # nine in a row end it too
+    won = known(15, spec(Conv2D(3, 8), Dense(40)), 0.95, best)  # a child that beat it
+    assert losing_parents([*models, *more, won]) == {2}
+
+
+def test_the_front_is_refined_from_its_accurate_end() -> None:
+    # A lone Dense layer is on the accuracy–size front by being smallest; at near-chance
+    # accuracy it must not get the attention the best model gets.
+    best = known(1, spec(Conv2D(3, 8), MaxPool(2), Dense(16)), 0.80)
+    tiny = known(2, spec(), 0.26)
+    models = [best, tiny, *(known(i, spec(Conv2D(3, 4 + i), Dense(8)), 0.3) for i in range(3, 8))]
+    ranked = [s for s in suggest(models, n=10, seed=0) if s.kind in ("ablate", "vary")]
+    by_parent = [s.parent for s in ranked]
+    assert 1 in by_parent and 2 in by_parent
+    assert by_parent.index(1) < by_parent.index(2)
+    assert max(s.score for s in ranked if s.parent == 2) < 0.5
+
+
+def test_a_search_that_stopped_improving_is_told_to_sample() -> None:
+    best = known(1, spec(Conv2D(3, 8), MaxPool(2), Dense(16)), 0.80)
+    models = [best, *(known(i, spec(Conv2D(3, 2 + i), Dense(8)), 0.5, best) for i in range(2, 8))]
+    assert suggest(models, n=1, seed=0)[0].kind != "sample"  # six trainings: refine still
+    models += [known(i, spec(Conv2D(5, 2 + i), Dense(8)), 0.5) for i in range(8, 10)]
+    top = suggest(models, n=1, seed=0)[0]
+    assert top.kind == "sample"
+    assert "the best model (#1, 80.0%) has not been beaten in 8 trainings" in top.reason
 
 
 def test_a_young_workspace_is_told_to_sample() -> None:

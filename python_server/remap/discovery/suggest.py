@@ -1,13 +1,20 @@
 """The suggestion engine: the next experiments worth running, from what the workspace
 already knows, in REMAP's own operations.
 
-* **ablate / vary** models on the accuracy–size Pareto front (the models worth refining);
+* **ablate / vary** models on the accuracy–size Pareto front (the models worth refining),
+  the more accurate first: a front member's score is its accuracy relative to the best, less
+  ``FATIGUE`` for each of its latest children in a row that lost to it (the front's
+  near-chance tail — a lone Dense layer is "on the front" by being smallest — used to get as
+  much attention as the best model);
 * **craft** a change that helped elsewhere: single-change children are grouped by what the
   change did ("Removed Dropout", "Changed filters of Conv2D up"); a change that raised
   accuracy in most of its children is proposed for similar trained models (layer-type
   sequences, by edit distance) that have not tried it;
-* **sample** when the workspace knows too little (few trained models) or its front is flat;
-* parents whose last ``LOSING_STREAK`` children all lost to them get no more children.
+* **sample** when the workspace knows too little (few trained models), its front is flat,
+  or the best accuracy has not improved in the last ``STALE_AFTER`` trainings;
+* parents whose last ``LOSING_STREAK`` children all lost to them get no more children —
+  except the most accurate model, which gets ``BEST_PATIENCE`` (most children of the best
+  model lose to it; cutting it off after three sent the search to the weakest models).
 
 Everything is deterministic for a seed. Each suggestion carries a stable ``key`` so a
 person can dismiss it (the service remembers dismissed keys)."""
@@ -34,6 +41,9 @@ KINDS = ("ablate", "vary", "sample", "craft")
 FEW_MODELS = 5  # below this many trained models, sampling is the best advice
 FLAT_FRONT = 0.01  # a front whose accuracies span less than this is flat
 LOSING_STREAK = 3  # a parent whose last this-many children all lost is skipped
+BEST_PATIENCE = 9  # ... the most accurate model only after this many
+FATIGUE = 0.1  # score lost per latest child in a row that lost to its parent
+STALE_AFTER = 8  # trainings without a new best accuracy before samples are preferred
 MIN_SUPPORT = 2  # a change must have helped in at least this many children to transfer
 MAX_DISTANCE = 0.5  # layer-type sequences farther apart than this are not similar
 VARY_CHANGES = 2
@@ -118,21 +128,43 @@ def seconds_per_param_epoch(models: Sequence[KnownModel]) -> float | None:
     return statistics.median(rates) if rates else None
 
 
-def losing_parents(models: Sequence[KnownModel], streak: int = LOSING_STREAK) -> set[int]:
-    """Parents whose last ``streak`` trained children all scored below them."""
+def losing_runs(models: Sequence[KnownModel]) -> dict[int, int]:
+    """Per parent: how many of its latest trained children in a row scored below it."""
     by_id = {m.id: m for m in models}
-    children: dict[int, list[KnownModel]] = defaultdict(list)
+    runs: dict[int, int] = defaultdict(int)
     for m in sorted(models, key=lambda m: m.id):
-        if m.parent_id is not None and m.acc is not None:
-            children[m.parent_id].append(m)
-    losing = set()
-    for parent_id, kids in children.items():
-        parent = by_id.get(parent_id)
-        if parent is None or parent.acc is None or len(kids) < streak:
+        parent = by_id.get(m.parent_id) if m.parent_id is not None else None
+        if parent is None or parent.acc is None or m.acc is None:
             continue
-        if all((k.acc or 0.0) < parent.acc for k in kids[-streak:]):
-            losing.add(parent_id)
-    return losing
+        runs[parent.id] = runs[parent.id] + 1 if m.acc < parent.acc else 0
+    return dict(runs)
+
+
+def best_model(models: Sequence[KnownModel]) -> KnownModel | None:
+    """The most accurate trained model (the older one on a tie)."""
+    trained = [m for m in models if m.acc is not None]
+    return min(trained, key=lambda m: (-(m.acc or 0.0), m.id)) if trained else None
+
+
+def losing_parents(
+    models: Sequence[KnownModel], streak: int = LOSING_STREAK, best_patience: int = BEST_PATIENCE
+) -> set[int]:
+    """Parents whose last ``streak`` trained children all scored below them (the most
+    accurate model: ``best_patience``)."""
+    best = best_model(models)
+    return {
+        parent_id
+        for parent_id, run in losing_runs(models).items()
+        if run >= (best_patience if best is not None and parent_id == best.id else streak)
+    }
+
+
+def trainings_since_best(models: Sequence[KnownModel]) -> int:
+    """Trained models newer than the most accurate one (ids grow with time)."""
+    best = best_model(models)
+    if best is None:
+        return 0
+    return sum(1 for m in models if m.acc is not None and m.id > best.id)
 
 
 def layer_types(spec: ArchSpec) -> list[str]:
@@ -240,12 +272,15 @@ def _pct(acc: float | None) -> str:
     return f"{100 * (acc or 0.0):.1f}%"
 
 
-def _front_suggestions(b: _Builder, front: Sequence[KnownModel], seed: int) -> None:
-    for rank, m in enumerate(front):
+def _front_suggestions(
+    b: _Builder, front: Sequence[KnownModel], losing: dict[int, int], seed: int
+) -> None:
+    top = max((m.acc or 0.0 for m in front), default=0.0)
+    for m in front:
         where = (
             f"model #{m.id} is on the accuracy–size front ({_pct(m.acc)}, {m.params:,} parameters)"
         )
-        score = 1.0 - 0.1 * rank
+        score = (m.acc or 0.0) / top - FATIGUE * losing.get(m.id, 0) if top > 0 else 0.0
         # Ablate the layer whose removal saves the most parameters: the cheapest model
         # that might keep the accuracy.
         best: tuple[int, int, Any] | None = None
@@ -359,10 +394,12 @@ def suggest(
     skip = losing_parents(models)
     front = [m for m in pareto_front(models) if m.id not in skip]
     _transfer_suggestions(b, models, skip, seed)
-    _front_suggestions(b, front, seed)
+    _front_suggestions(b, front, losing_runs(models), seed)
     accs = [m.acc or 0.0 for m in pareto_front(models)]
     flat = len(accs) >= 1 and max(accs) - min(accs) < FLAT_FRONT and len(trained) >= FEW_MODELS
     few = len(trained) < FEW_MODELS
+    stale = trainings_since_best(models)
+    best = best_model(models)
     size = sample_params or (int(statistics.median(m.params for m in models)) if models else None)
     # Samples fill what the other advice leaves, and at most half the list when there is
     # other advice, so a young workspace still sees its refinements.
@@ -379,12 +416,16 @@ def suggest(
             if few
             else "the accuracy–size front is flat: a new sample may find another region"
             if flat
+            else f"the best model (#{best.id}, {_pct(best.acc)}) has not been beaten in "
+            f"{stale} trainings: a new sample may find another region"
+            if best is not None and stale >= STALE_AFTER
             else "a fresh sample keeps the search from narrowing too early"
         )
+        weight = 2.5 if few else 0.9 if flat or stale >= STALE_AFTER else 0.2
         b.add(
             Suggestion(
                 f"sample:{sample_seed}", "sample", None, ({"op": "sample", "seed": sample_seed},),
-                why, b.cost(size, None), (2.5 if few else 0.9 if flat else 0.2) - 0.01 * i,
+                why, b.cost(size, None), weight - 0.01 * i,
             )
         )  # fmt: skip
     ranked = sorted(b.out, key=lambda s: (-s.score, s.key))
