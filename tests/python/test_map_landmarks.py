@@ -185,3 +185,21 @@ def test_prediction_maps_start_from_landmarks_and_place_new_runs_without_moving_
         assert set(later) <= set(positions(placed))
         assert map_background.wait_idle(600)
         assert ws.store.matrix_rows_extent(distance, fingerprint)[0] == 69
+
+
+def test_background_jobs_leave_requests_a_core() -> None:
+    """A distance kernel called in a request may use every core; in a background job one
+    fewer, so a map request answered meanwhile is not starved by the job's threads."""
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    seen: list[int | None] = []
+
+    def work(job: map_background.Job) -> bool:
+        seen.append(map_background.kernel_threads())
+        return False
+
+    assert map_background.kernel_threads() is None  # this (request) thread: all cores
+    map_background.start(("test", "threads", "x"), work)
+    assert map_background.wait_idle(60)
+    assert seen == [max(1, cores - 1)]

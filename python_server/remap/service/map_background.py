@@ -5,11 +5,14 @@ own daemon thread; a request only starts a job or reads its progress.
 
 ``replaced()`` counts the layouts jobs have written (the language server's watcher tells
 the client to refetch its maps when it changes); ``wait_idle`` is for tests and benchmarks.
+``kernel_threads()`` is how many threads a distance kernel may use in the calling thread: one
+core fewer than the machine has in a job, so that requests keep a core while a job runs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +49,7 @@ class Job:
 
 
 _jobs: dict[tuple[str, str, str], Job] = {}
+_here = threading.local()  # ``in_job``: this thread runs a job
 _lock = threading.Lock()
 _replaced = 0
 
@@ -74,8 +78,18 @@ def start(key: tuple[str, str, str], work: Callable[[Job], bool]) -> Job:
     return new
 
 
+def kernel_threads() -> int | None:
+    """Threads for a distance kernel called from this thread: None (all cores) in a
+    request, all cores but one in a background job."""
+    if not getattr(_here, "in_job", False):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return max(1, cores - 1)
+
+
 def _run(current: Job, work: Callable[[Job], bool]) -> None:
     global _replaced
+    _here.in_job = True
     try:
         wrote = work(current)
         current.phase = "done"

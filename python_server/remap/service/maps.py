@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from remap.service import map_background
 from remap.service.distances import ProgressFn, RowMatrix, complete_matrix
 from remap.service.errors import ServiceError
 from remap.service.map_landmarks import answering, graphs_of, otmann_metric, prime_graphs
@@ -51,7 +52,8 @@ def otmann_rows(ws: Workspace, progress: ProgressFn | None = None) -> RowMatrix:
     def pairs(a: Sequence[int], b: Sequence[int]) -> npt.NDArray[np.float64]:
         if not packed:
             packed.append(PackedSet(graphs_of(ws, ids), OtmannParams.default()))
-        return packed[0].rows([where[m] for m in a], [where[m] for m in b])
+        rows, cols = [where[m] for m in a], [where[m] for m in b]
+        return packed[0].rows(rows, cols, workers=map_background.kernel_threads())
 
     return complete_matrix(
         ws, "otmann", "default", ids, pairs, lambda a: pairs(a, a), progress=progress
