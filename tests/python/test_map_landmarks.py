@@ -203,3 +203,17 @@ def test_background_jobs_leave_requests_a_core() -> None:
     map_background.start(("test", "threads", "x"), work)
     assert map_background.wait_idle(60)
     assert seen == [max(1, cores - 1)]
+
+
+def test_a_job_waiting_for_quiet_waits_while_a_map_request_is_answered() -> None:
+    ran: list[bool] = []
+
+    def work(job: map_background.Job) -> bool:
+        map_background.wait_for_quiet(0.05)
+        ran.append(True)
+        return False
+
+    with map_background.answering():
+        job = map_background.start(("test", "quiet", "x"), work)
+        assert not job.finished.wait(0.5) and not ran  # held for as long as the request runs
+    assert map_background.wait_idle(60) and ran == [True]

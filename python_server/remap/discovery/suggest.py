@@ -151,17 +151,22 @@ def losing_parents(
 ) -> set[int]:
     """Parents whose last ``streak`` trained children all scored below them (the most
     accurate model: ``best_patience``)."""
-    best = best_model(models)
+    return _exhausted(losing_runs(models), best_model(models), streak, best_patience)
+
+
+def _exhausted(
+    runs: dict[int, int], best: KnownModel | None, streak: int, best_patience: int
+) -> set[int]:
+    """:func:`losing_parents` from :func:`losing_runs` and :func:`best_model`."""
     return {
         parent_id
-        for parent_id, run in losing_runs(models).items()
+        for parent_id, run in runs.items()
         if run >= (best_patience if best is not None and parent_id == best.id else streak)
     }
 
 
-def trainings_since_best(models: Sequence[KnownModel]) -> int:
-    """Trained models newer than the most accurate one (ids grow with time)."""
-    best = best_model(models)
+def trainings_since_best(models: Sequence[KnownModel], best: KnownModel | None) -> int:
+    """Trained models newer than ``best``, the most accurate one (ids grow with time)."""
     if best is None:
         return 0
     return sum(1 for m in models if m.acc is not None and m.id > best.id)
@@ -391,15 +396,16 @@ def suggest(
     the median of the known models)."""
     b = _Builder(models, default_epochs)
     trained = [m for m in models if m.acc is not None]
-    skip = losing_parents(models)
-    front = [m for m in pareto_front(models) if m.id not in skip]
+    runs, best = losing_runs(models), best_model(models)
+    skip = _exhausted(runs, best, LOSING_STREAK, BEST_PATIENCE)
+    whole_front = pareto_front(models)
+    front = [m for m in whole_front if m.id not in skip]
     _transfer_suggestions(b, models, skip, seed)
-    _front_suggestions(b, front, losing_runs(models), seed)
-    accs = [m.acc or 0.0 for m in pareto_front(models)]
+    _front_suggestions(b, front, runs, seed)
+    accs = [m.acc or 0.0 for m in whole_front]
     flat = len(accs) >= 1 and max(accs) - min(accs) < FLAT_FRONT and len(trained) >= FEW_MODELS
     few = len(trained) < FEW_MODELS
-    stale = trainings_since_best(models)
-    best = best_model(models)
+    stale = trainings_since_best(models, best)
     size = sample_params or (int(statistics.median(m.params for m in models)) if models else None)
     # Samples fill what the other advice leaves, and at most half the list when there is
     # other advice, so a young workspace still sees its refinements.

@@ -5,8 +5,10 @@ own daemon thread; a request only starts a job or reads its progress.
 
 ``replaced()`` counts the layouts jobs have written (the language server's watcher tells
 the client to refetch its maps when it changes); ``wait_idle`` is for tests and benchmarks.
-``kernel_threads()`` is how many threads a distance kernel may use in the calling thread: one
-core fewer than the machine has in a job, so that requests keep a core while a job runs.
+Requests come first: ``kernel_threads()`` is how many threads a distance kernel may use in
+the calling thread (one core fewer than the machine has in a job, so that requests keep a
+core while a job runs), and a job that would compete with requests for the interpreter
+waits in ``wait_for_quiet()`` while a request marked by ``answering()`` is being answered.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,8 @@ _jobs: dict[tuple[str, str, str], Job] = {}
 _here = threading.local()  # ``in_job``: this thread runs a job
 _lock = threading.Lock()
 _replaced = 0
+_answering = 0  # requests being answered now
+_answered_at = 0.0  # when the last of them ended (time.monotonic)
 
 
 def job(key: tuple[str, str, str]) -> Job | None:
@@ -85,6 +91,31 @@ def kernel_threads() -> int | None:
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     return max(1, cores - 1)
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Marks a map request in progress, for jobs waiting in :func:`wait_for_quiet`."""
+    global _answering, _answered_at
+    with _lock:
+        _answering += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _answering -= 1
+            _answered_at = time.monotonic()
+
+
+def wait_for_quiet(pause: float) -> None:
+    """Return once no request has been answered for ``pause`` seconds (the requests of a
+    map being opened come together)."""
+    while True:
+        with _lock:
+            quiet_for = 0.0 if _answering else time.monotonic() - _answered_at
+        if quiet_for >= pause:
+            return
+        time.sleep(pause - quiet_for if quiet_for else pause)
 
 
 def _run(current: Job, work: Callable[[Job], bool]) -> None:

@@ -13,15 +13,13 @@ the full N×N matrix:
   distances instead of N.
 
 A :class:`Metric` says how to compute one metric's distances: ``otmann_metric`` here, the
-prediction metrics in ``maps``.
+prediction metrics in ``prediction_points``.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -92,11 +90,6 @@ _graphs: dict[tuple[str, int], OtmannGraph] = {}
 _tables: dict[tuple[str, str, str], LandmarkTable] = {}
 _lock = threading.Lock()
 _save_lock = threading.Lock()
-_requests_lock = threading.Lock()
-_requests = 0
-_quiet_after = 0.0
-_no_requests = threading.Event()
-_no_requests.set()
 
 
 def clear_cache() -> None:
@@ -154,24 +147,6 @@ def _stored(ws: Workspace, metric: Metric) -> LandmarkTable | None:
     return LandmarkTable(marks[0], rows[0], data)
 
 
-@contextmanager
-def answering() -> Iterator[None]:
-    """Marks a map request in progress: background graph conversion waits for it to end
-    (and a short while after, for the requests that come together when a map is opened)."""
-    global _requests, _quiet_after
-    with _requests_lock:
-        _requests += 1
-        _no_requests.clear()
-    try:
-        yield
-    finally:
-        with _requests_lock:
-            _requests -= 1
-            _quiet_after = time.monotonic() + PRIME_DELAY
-            if _requests == 0:
-                _no_requests.set()
-
-
 def prime_graphs(ws: Workspace, model_ids: Sequence[int]) -> None:
     """Convert the OTMANN graphs of ``model_ids`` in a background job (once per process and
     store; ~0.4 ms and 3 KB a model): placing new models later needs their candidates'
@@ -188,13 +163,11 @@ def prime_graphs(ws: Workspace, model_ids: Sequence[int]) -> None:
         for start in range(0, len(ids), PRIME_CHUNK):
             # a map request first: it converts what it needs itself, and this thread would
             # only halve its share of the interpreter
-            while not _no_requests.wait(PRIME_DELAY) or time.monotonic() < _quiet_after:
-                time.sleep(PRIME_DELAY)
+            map_background.wait_for_quiet(PRIME_DELAY)
             graphs_of(ws, ids[start : start + PRIME_CHUNK])
         return False  # no layout written
 
-    if map_background.running(key) is None:
-        map_background.start(key, convert)
+    map_background.start(key, convert)  # or the conversion already under way
 
 
 def _cache_key(ws: Workspace, metric: Metric) -> tuple[str, str, str]:
@@ -215,8 +188,7 @@ def _save_later(ws: Workspace, metric: Metric) -> None:
         return False  # no layout written
 
     key = (str(ws.store.path), "landmarks", f"{metric.kind}:{metric.key}")
-    if map_background.running(key) is None:
-        map_background.start(key, save)
+    map_background.start(key, save)  # or the save already under way
 
 
 def landmark_table(

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from remap.service import map_background
 from remap.service.distances import ProgressFn, RowMatrix, complete_matrix
 from remap.service.errors import ServiceError
-from remap.service.map_landmarks import answering, graphs_of, otmann_metric, prime_graphs
+from remap.service.map_landmarks import graphs_of, otmann_metric, prime_graphs
 from remap.service.map_layouts import Source, updated_layout
 from remap.service.prediction_points import (
     accuracies_of,
@@ -181,7 +181,7 @@ def get_map(
 ) -> dict[str, Any]:
     """The map for one view (see docs/protocol.md, MapResult; snake_case keys here).
     ``distance`` (prediction view only) is one of :data:`PREDICTION_DISTANCES`."""
-    with answering():
+    with map_background.answering():
         return _get_map(ws, view, method, warmup, distance)
 
 
